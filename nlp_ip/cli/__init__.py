@@ -1,0 +1,101 @@
+"""The ``nlp-ip`` command line: a thin layer over plain functions.
+
+Sub-commands live in their own modules, each exposing ``register(subparsers)``
+that adds a parser and sets ``func`` to a handler taking the parsed namespace
+and returning an exit code. The runtime's own commands are listed in
+``BUILTIN_COMMANDS``; the training side registers its commands through the
+``nlp_ip.commands`` entry-point group in ``pyproject.toml``, so this package
+never imports ``training`` itself. Modules import their heavy dependencies
+inside the handler, which keeps ``nlp-ip --help`` fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+
+from nlp_ip.errors import NlpIpError
+
+logger = logging.getLogger("nlp_ip.cli")
+
+#: Runtime commands, by name -> "module:function".
+BUILTIN_COMMANDS: dict[str, str] = {
+    "signals": "nlp_ip.cli.signals:register",
+    "validate": "nlp_ip.cli.data_validate:register",
+}
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _load(spec: str) -> Register | None:
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        logger.debug("command module %s not available: %s", module_name, exc)
+        return None
+    register: Register | None = getattr(module, attr, None)
+    return register
+
+
+def _registrations() -> list[tuple[str, Register]]:
+    found: dict[str, str] = dict(BUILTIN_COMMANDS)
+    for ep in entry_points(group="nlp_ip.commands"):
+        found.setdefault(ep.name, ep.value)
+    loaded = []
+    for name, spec in sorted(found.items()):
+        register = _load(spec)
+        if register is not None:
+            loaded.append((name, register))
+    return loaded
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from nlp_ip import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="nlp-ip",
+        description="Classify marketplace listings: infringing, parody, lookalike, legitimate.",
+    )
+    parser.add_argument("--version", action="version", version=f"nlp-ip {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for _name, register in _registrations():
+        register(subparsers)
+    return parser
+
+
+def setup_logging(verbosity: int) -> None:
+    """Only the CLI and the server configure logging; the library never does."""
+    level = logging.WARNING - 10 * min(verbosity + 1, 2)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    setup_logging(args.verbose)
+    try:
+        code: int = args.func(args)
+    except NlpIpError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""One exception hierarchy for the whole package.
+
+Every error says what was expected, what was found and how to fix it. The
+HTTP layer maps these classes to status codes in one place
+(``nlp_ip.serve.errors``); nothing else should invent its own exception types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class NlpIpError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field of one input row."""
+
+    field: str
+    message: str
+    index: int | None = None  # position in a batch, or row number in a file
+    source: str | None = None  # file name, when the row came from a file
+
+    def __str__(self) -> str:
+        where = []
+        if self.source is not None:
+            where.append(self.source)
+        if self.index is not None:
+            where.append(f"row {self.index}")
+        prefix = (":".join(where) + ": ") if where else ""
+        return f"{prefix}field '{self.field}': {self.message}"
+
+
+class InvalidInputError(NlpIpError, ValueError):
+    """Input that does not match the documented schema (HTTP 422)."""
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.errors: list[FieldError] = list(errors or [])
+
+
+class InputTooLargeError(InvalidInputError):
+    """Input over a documented size limit (HTTP 413)."""
+
+
+class DataFormatError(NlpIpError, ValueError):
+    """A file that cannot be read as listings at all (unknown format, bad encoding)."""
+
+
+class ConfigError(NlpIpError, ValueError):
+    """A configuration file or override that does not validate."""
+
+
+class ModelLoadError(NlpIpError, OSError):
+    """A model folder that is missing files or was written by an incompatible version."""
+
+
+class MissingExtraError(NlpIpError, ImportError):
+    """An optional dependency is not installed; the message names the pip line."""
+
+    def __init__(self, extra: str, module: str, feature: str) -> None:
+        super().__init__(
+            f"{feature} needs the '{module}' package, which is not installed. "
+            f'Install it with: pip install "nlp-ip[{extra}]"'
+        )
+        self.extra = extra
+        self.module = module
+
+
+class OverloadedError(NlpIpError):
+    """The server's queue is full; retry after ``retry_after`` seconds (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotReadyError(NlpIpError):
+    """The model is not loaded or warm yet (HTTP 503)."""
+
+
+class RequestTimeoutError(NlpIpError):
+    """A request did not finish within its deadline (HTTP 503)."""
+
+
+class AuthenticationError(NlpIpError):
+    """Missing or wrong credentials (HTTP 401)."""
+
+
+class PermissionDeniedError(NlpIpError):
+    """Valid credentials without the right to this action (HTTP 403)."""
+
+
+def require(module: str, *, extra: str, feature: str) -> object:
+    """Import ``module`` or raise :class:`MissingExtraError` naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingExtraError(extra, module, feature) from exc

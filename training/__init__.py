@@ -1,0 +1,4 @@
+"""Fine-tuning pipeline and data generation for nlp-ip (needs the ``[train]`` extra).
+
+May import ``nlp_ip``; ``nlp_ip`` never imports this package.
+"""
