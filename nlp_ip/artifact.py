@@ -1,0 +1,153 @@
+"""The self-describing model folder.
+
+A model folder holds everything needed to run the model, and nothing that
+needs unpickling:
+
+- ``nlp_ip.json``: labels, model kind, text-builder settings, max length,
+  calibration temperature, decision policy, resolved config, data fingerprint,
+  metrics, seed, git commit, library versions (:class:`ModelMeta`);
+- ``model.safetensors`` + ``config.json`` (with ``id2label``/``label2id``) and
+  the tokenizer files for transformer models, so the folder also loads in
+  ``transformers.pipeline("text-classification", model=DIR)``;
+  ``model.onnx`` for exported ONNX models; ``tfidf.json`` +
+  ``tfidf.safetensors`` for the TF-IDF baseline;
+- ``brands.yaml``: the brand catalog the text layer used in training;
+- ``README.md``: the model card.
+
+Folders are written to a temporary sibling and renamed into place, so a crash
+never leaves a half-written model folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nlp_ip.errors import ModelLoadError
+from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.policy import DecisionPolicy
+
+META_FILE = "nlp_ip.json"
+BRANDS_FILE = "brands.yaml"
+FORMAT_VERSION = 1
+
+ModelKind = Literal["transformer", "onnx", "tfidf"]
+
+
+class TextSettings(BaseModel):
+    """How listings become model input (must match between training and serving)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    builder_version: int
+    hints: bool = True
+    max_length: int = Field(default=128, gt=8, le=512)
+
+
+class ModelMeta(BaseModel):
+    """Contents of ``nlp_ip.json``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format_version: int = FORMAT_VERSION
+    kind: ModelKind
+    model_version: str
+    labels: list[str] = Field(default_factory=lambda: list(LABEL_NAMES))
+    text: TextSettings
+    temperature: float = Field(default=1.0, gt=0.0)
+    policy: DecisionPolicy = Field(default_factory=DecisionPolicy)
+    onnx: dict[str, Any] | None = None  # file, precision, quantization for kind == "onnx"
+    config: dict[str, Any] = Field(default_factory=dict)
+    data_fingerprint: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    seed: int | None = None
+    git_commit: str | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+    created: str | None = None
+
+
+def read_meta(model_dir: str | os.PathLike[str]) -> ModelMeta:
+    """Read and check ``nlp_ip.json`` of a model folder."""
+    folder = Path(model_dir)
+    path = folder / META_FILE
+    if not folder.is_dir():
+        raise ModelLoadError(f"model folder {folder} does not exist; pass a folder written by "
+                             "`nlp-ip train` or `nlp-ip export`")
+    if not path.is_file():
+        raise ModelLoadError(f"{folder} has no {META_FILE}; it was not written by nlp-ip "
+                             "(train or export a model into it first)")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        meta = ModelMeta.model_validate(raw)
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise ModelLoadError(f"{path} is not a valid model description: {exc}") from exc
+    if meta.format_version > FORMAT_VERSION:
+        raise ModelLoadError(f"{path} has format_version {meta.format_version}; this nlp-ip "
+                             f"reads up to {FORMAT_VERSION}. Upgrade nlp-ip")
+    if tuple(meta.labels) != LABEL_NAMES:
+        raise ModelLoadError(f"{path} lists labels {meta.labels}; expected {list(LABEL_NAMES)}")
+    return meta
+
+
+def write_meta(model_dir: str | os.PathLike[str], meta: ModelMeta) -> None:
+    path = Path(model_dir) / META_FILE
+    path.write_text(meta.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+
+def update_meta(model_dir: str | os.PathLike[str], change: Callable[[ModelMeta], None]) -> ModelMeta:
+    """Read, change and atomically rewrite ``nlp_ip.json`` (e.g. a new policy)."""
+    meta = read_meta(model_dir)
+    change(meta)
+    meta = ModelMeta.model_validate(meta.model_dump())
+    path = Path(model_dir) / META_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(meta.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return meta
+
+
+@contextmanager
+def atomic_folder(target: str | os.PathLike[str], *, overwrite: bool = True):  # type: ignore[no-untyped-def]
+    """Yield a temporary folder next to ``target``; rename it into place on success.
+
+    On an exception the temporary folder is removed and ``target`` is untouched.
+    """
+    final = Path(target)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists() and not overwrite:
+        raise FileExistsError(f"{final} exists; choose another output or allow overwriting")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        yield tmp
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape a model's numbers."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("nlp-ip", "torch", "transformers", "tokenizers", "spacy", "numpy",
+                 "scikit-learn", "datasets", "accelerate", "onnxruntime"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found

@@ -1,0 +1,115 @@
+"""The TF-IDF + logistic-regression baseline at inference time, in numpy.
+
+Training (``training/baseline.py``) fits scikit-learn's ``TfidfVectorizer``
+(word and ``char_wb`` n-grams) and ``LogisticRegression``, then stores them
+without pickle: ``tfidf.json`` (vocabularies and settings) and
+``tfidf.safetensors`` (idf vectors, coefficients, intercept). This module
+re-implements the transform so that serving needs neither scikit-learn nor
+unpickling; a test checks it against scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_ip.errors import ModelLoadError
+
+TFIDF_JSON = "tfidf.json"
+TFIDF_WEIGHTS = "tfidf.safetensors"
+_WHITESPACE = re.compile(r"\s\s+")
+
+
+@dataclass
+class _Vectorizer:
+    analyzer: str  # "word" or "char_wb"
+    ngram_range: tuple[int, int]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    sublinear_tf: bool
+    token_pattern: re.Pattern[str] | None
+
+    def ngrams(self, text: str) -> list[str]:
+        text = text.lower()
+        lo, hi = self.ngram_range
+        if self.analyzer == "word":
+            assert self.token_pattern is not None
+            tokens = self.token_pattern.findall(text)
+            grams: list[str] = []
+            for n in range(lo, hi + 1):
+                grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+            return grams
+        text = _WHITESPACE.sub(" ", text)
+        grams = []
+        for word in text.split():
+            word = f" {word} "
+            length = len(word)
+            for n in range(lo, hi + 1):
+                offset = 0
+                grams.append(word[offset:offset + n])
+                while offset + n < length:
+                    offset += 1
+                    grams.append(word[offset:offset + n])
+                if offset == 0:
+                    break
+        return grams
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(self.idf)), dtype=np.float64)
+        for row, text in enumerate(texts):
+            counts: dict[int, int] = {}
+            for gram in self.ngrams(text):
+                index = self.vocabulary.get(gram)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            if not counts:
+                continue
+            idx = np.fromiter(counts.keys(), dtype=np.int64)
+            tf = np.fromiter(counts.values(), dtype=np.float64)
+            if self.sublinear_tf:
+                tf = 1.0 + np.log(tf)
+            values = tf * self.idf[idx]
+            norm = np.sqrt((values ** 2).sum())
+            out[row, idx] = values / norm if norm > 0 else values
+        return out
+
+
+class TfidfScorer:
+    """Logits of the baseline for built model-input texts."""
+
+    def __init__(self, vectorizers: list[_Vectorizer], coef: np.ndarray, intercept: np.ndarray):
+        self.vectorizers = vectorizers
+        self.coef = coef
+        self.intercept = intercept
+
+    @classmethod
+    def load(cls, folder: str | Path) -> TfidfScorer:
+        from safetensors.numpy import load_file
+
+        folder = Path(folder)
+        try:
+            spec: dict[str, Any] = json.loads((folder / TFIDF_JSON).read_text(encoding="utf-8"))
+            arrays = load_file(str(folder / TFIDF_WEIGHTS))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelLoadError(f"{folder} is not a readable TF-IDF model folder: {exc}") from exc
+        vectorizers = []
+        for i, part in enumerate(spec["vectorizers"]):
+            pattern = part.get("token_pattern")
+            vectorizers.append(_Vectorizer(
+                analyzer=part["analyzer"], ngram_range=tuple(part["ngram_range"]),  # type: ignore[arg-type]
+                vocabulary=part["vocabulary"], idf=arrays[f"idf_{i}"],
+                sublinear_tf=bool(part["sublinear_tf"]),
+                token_pattern=re.compile(pattern) if pattern else None,
+            ))
+        return cls(vectorizers, arrays["coef"], arrays["intercept"])
+
+    def features(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([v.transform(texts) for v in self.vectorizers])
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        return self.features(texts) @ self.coef.T + self.intercept

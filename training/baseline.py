@@ -1,0 +1,66 @@
+"""TF-IDF word and character n-grams + logistic regression (scikit-learn).
+
+Saved without pickle: vocabularies and settings in ``tfidf.json``, idf vectors
+and the linear model in ``tfidf.safetensors``; ``nlp_ip.tfidf`` reads them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_ip.tfidf import TFIDF_JSON, TFIDF_WEIGHTS
+from training.config import TfidfSpec
+
+
+def fit_baseline(texts: list[str], labels: list[int], weights: list[float], spec: TfidfSpec,
+                 seed: int, balanced: bool = True) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    half = spec.max_features // 2
+    features = FeatureUnion([
+        ("word", TfidfVectorizer(analyzer="word", ngram_range=tuple(spec.word_ngrams),
+                                 min_df=spec.min_df, max_features=half, sublinear_tf=True)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(spec.char_ngrams),
+                                 min_df=spec.min_df, max_features=half, sublinear_tf=True)),
+    ])
+    model = Pipeline([
+        ("features", features),
+        ("clf", LogisticRegression(C=spec.C, max_iter=spec.max_iter,
+                                   class_weight="balanced" if balanced else None,
+                                   random_state=seed)),
+    ])
+    model.fit(texts, labels, clf__sample_weight=np.asarray(weights, dtype=np.float64))
+    return model
+
+
+def baseline_logits(model: Any, texts: list[str]) -> np.ndarray:
+    return np.asarray(model.decision_function(texts), dtype=np.float64)
+
+
+def save_baseline(model: Any, folder: Path) -> None:
+    """Write ``tfidf.json`` + ``tfidf.safetensors`` (no pickle)."""
+    from safetensors.numpy import save_file
+
+    parts = []
+    arrays: dict[str, np.ndarray] = {}
+    for i, (_, vectorizer) in enumerate(model.named_steps["features"].transformer_list):
+        parts.append({
+            "analyzer": vectorizer.analyzer,
+            "ngram_range": list(vectorizer.ngram_range),
+            "sublinear_tf": bool(vectorizer.sublinear_tf),
+            "token_pattern": vectorizer.token_pattern if vectorizer.analyzer == "word" else None,
+            "vocabulary": {term: int(index) for term, index in vectorizer.vocabulary_.items()},
+        })
+        arrays[f"idf_{i}"] = np.asarray(vectorizer.idf_, dtype=np.float64)
+    clf = model.named_steps["clf"]
+    arrays["coef"] = np.asarray(clf.coef_, dtype=np.float64)
+    arrays["intercept"] = np.asarray(clf.intercept_, dtype=np.float64)
+    (folder / TFIDF_JSON).write_text(json.dumps({"vectorizers": parts}, ensure_ascii=False),
+                                     encoding="utf-8")
+    save_file(arrays, str(folder / TFIDF_WEIGHTS))

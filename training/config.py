@@ -1,0 +1,228 @@
+"""Typed training configuration, read from ``configs/*.yaml``.
+
+A config may ``extends:`` another file (path relative to itself) and then holds
+only its differences; mappings are merged recursively, everything else is
+replaced. Dotted overrides (``--set training.learning_rate=3e-5``) are applied
+last, their values parsed as YAML. Validation happens once, here: unknown keys
+are rejected with their full path and the closest valid key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nlp_ip.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GenerateSpec(_Strict):
+    """A generated corpus, built deterministically on first use and cached."""
+
+    n: int = Field(default=16000, ge=100)
+    seed: int = 13
+
+
+class ExtraFile(_Strict):
+    """Additional labeled listings (e.g. reviewer corrections) with a loss weight."""
+
+    path: str
+    weight: float = Field(default=1.0, gt=0)
+
+
+class DataConfig(_Strict):
+    generate: GenerateSpec | None = Field(default_factory=GenerateSpec)
+    #: A folder with train/validation/test.jsonl, used instead of ``generate``.
+    corpus_dir: str | None = None
+    #: Hand-written listings; only rows with split == "train" are ever trained on.
+    seed_file: str | None = "data/seed/listings.jsonl"
+    use_seed_train: bool = True
+    #: How many times each seed-train row is repeated in the training set.
+    seed_train_weight: float = Field(default=2.0, gt=0)
+    extra: list[ExtraFile] = Field(default_factory=list)
+    brands: str = "data/brands.yaml"
+    #: Cap on training rows (after mixing), for quick runs; None = all.
+    max_train_rows: int | None = Field(default=None, ge=10)
+    max_eval_rows: int | None = Field(default=None, ge=10)
+    cache_dir: str = ".cache/nlp-ip"
+
+
+class TextConfig(_Strict):
+    hints: bool = True
+    max_length: int = Field(default=128, ge=16, le=512)
+
+
+class TinyModel(_Strict):
+    hidden_size: int = 128
+    num_hidden_layers: int = 2
+    num_attention_heads: int = 2
+    intermediate_size: int = 256
+
+
+class TfidfSpec(_Strict):
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    max_features: int = Field(default=200_000, ge=100)
+    min_df: int = Field(default=2, ge=1)
+    C: float = Field(default=4.0, gt=0)
+    max_iter: int = Field(default=2000, ge=10)
+
+
+class ModelConfig(_Strict):
+    #: transformer: fine-tune ``base``; tiny: a random small BERT; tfidf: the baseline.
+    kind: Literal["transformer", "tiny", "tfidf"] = "transformer"
+    #: "minilm" (the packaged all-MiniLM-L6-v2) or a local model folder.
+    base: str = "minilm"
+    tiny: TinyModel = Field(default_factory=TinyModel)
+    tfidf: TfidfSpec = Field(default_factory=TfidfSpec)
+
+
+class TrainingConfig(_Strict):
+    epochs: float = Field(default=3.0, gt=0)
+    max_steps: int = -1
+    batch_size: int = Field(default=32, ge=1)
+    eval_batch_size: int = Field(default=64, ge=1)
+    learning_rate: float = Field(default=5e-5, gt=0)
+    weight_decay: float = Field(default=0.01, ge=0)
+    warmup_ratio: float = Field(default=0.06, ge=0, lt=1)
+    scheduler: Literal["linear", "cosine", "constant_with_warmup"] = "linear"
+    class_weights: Literal["balanced", "none"] = "balanced"
+    eval_steps: int = Field(default=200, ge=1)
+    save_steps: int = Field(default=200, ge=1)
+    save_total_limit: int = Field(default=2, ge=1)
+    early_stopping_patience: int | None = Field(default=3, ge=1)
+    logging_steps: int = Field(default=20, ge=1)
+    report_to: list[Literal["tensorboard", "mlflow"]] = Field(
+        default_factory=lambda: ["tensorboard"]
+    )
+    num_threads: int | None = Field(default=None, ge=1)
+    progress_bar: bool = True
+
+
+class CalibrationConfig(_Strict):
+    enabled: bool = True
+
+
+class PolicyConfig(_Strict):
+    remove_threshold: float = Field(default=0.9, ge=0, le=1)
+    review_thresholds: dict[str, float] = Field(default_factory=lambda: {"infringing": 0.2})
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
+
+
+class Config(_Strict):
+    """The whole run configuration."""
+
+    name: str = "run"
+    seed: int = 13
+    data: DataConfig = Field(default_factory=DataConfig)
+    text: TextConfig = Field(default_factory=TextConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ConfigError(f"config extends itself in a loop: {chain}")
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must hold a mapping at the top level")
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    return _merge(_read_yaml(path.parent / str(parent), (*seen, path)), raw)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``"a.b.c=value"`` -> (["a", "b", "c"], parsed YAML value)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {text!r} must look like section.key=value")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override {text!r}: the value is not valid YAML: {exc}") from exc
+    return key.strip().split("."), parsed
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    result = _merge({}, raw)
+    for text in overrides:
+        path, value = parse_override(text)
+        node = result
+        for part in path[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise ConfigError(f"override {text!r}: {part!r} is not a section")
+            node = child
+        node[path[-1]] = value
+    return result
+
+
+def _suggest(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The closest valid key for an unknown key at ``loc``."""
+    current: Any = model
+    for part in loc[:-1]:
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return ""
+        annotation = fields[part].annotation
+        candidates = [a for a in getattr(annotation, "__args__", (annotation,))
+                      if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not candidates:
+            return ""
+        current = candidates[0]
+    options = list(getattr(current, "model_fields", {}))
+    close = difflib.get_close_matches(str(loc[-1]), options, n=1)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; valid keys here: {', '.join(options)}"
+
+
+def validate_config(raw: dict[str, Any], source: str = "config") -> Config:
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            path = ".".join(str(p) for p in loc)
+            if err["type"] == "extra_forbidden":
+                problems.append(f"unknown key '{path}'{_suggest(Config, loc)}")
+            else:
+                problems.append(f"'{path}': {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError(f"{source} does not validate: " + "; ".join(problems)) from None
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read a config file (following ``extends``), apply overrides, validate."""
+    raw = _read_yaml(Path(path))
+    raw = apply_overrides(raw, overrides or [])
+    return validate_config(raw, source=str(path))

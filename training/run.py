@@ -1,0 +1,189 @@
+"""``train()``: one reproducible run from a config to calibrated model folders.
+
+The run folder (spaCy's model-best/model-last + meta) holds:
+
+- ``config.yaml`` (resolved), ``run.json`` (seed, git commit, data fingerprint,
+  wall time, peak memory), ``metrics.json`` (final metrics), ``metrics.jsonl``
+  and ``tensorboard/`` (training logs), ``train.log`` (written by the CLI);
+- ``checkpoints/`` (for ``--resume``), ``model-best/`` and ``model-last/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from nlp_ip.errors import ConfigError
+from nlp_ip.labels import LABEL2ID
+from training.config import Config
+from training.data import Example, load_splits
+from training.export import git_commit, make_meta, write_model_folder
+from training.metrics import expected_calibration_error, fit_temperature, softmax, summary
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    model_best: Path
+    model_last: Path
+    metrics: dict[str, Any]
+
+
+def build_texts(examples: list[Example], hints: bool) -> list[str]:
+    """Model inputs for examples, through the one shared text builder."""
+    from nlp_ip.text import build_model_inputs
+
+    return build_model_inputs([e.listing for e in examples], hints=hints)
+
+
+def _columns(examples: list[Example], hints: bool) -> tuple[list[str], list[int], list[float]]:
+    texts = build_texts(examples, hints)
+    labels = [LABEL2ID[e.listing.label.value] for e in examples]  # type: ignore[union-attr]
+    weights = [float(e.weight) for e in examples]
+    return texts, labels, weights
+
+
+def _prepare_run_dir(cfg: Config, run_dir: Path, resume: bool) -> None:
+    from training.transformer import has_checkpoint
+
+    resolved = yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+    config_file = run_dir / "config.yaml"
+    if resume:
+        if cfg.model.kind == "tfidf":
+            raise ConfigError("the tfidf baseline has no checkpoints to resume; run it again "
+                              "without --resume (it takes seconds)")
+        if not has_checkpoint(run_dir):
+            raise ConfigError(f"--resume: {run_dir} has no checkpoint to resume from; start "
+                              "the run without --resume")
+        if config_file.is_file() and config_file.read_text(encoding="utf-8") != resolved:
+            raise ConfigError(f"--resume: the config differs from the one in {config_file}; "
+                              "resume with the same config and overrides")
+    elif run_dir.exists() and any(run_dir.iterdir()):
+        if (run_dir / "checkpoints").exists() or (run_dir / "model-best").exists():
+            raise ConfigError(f"{run_dir} already holds a run; pass --resume to continue it "
+                              "or choose another --output")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(resolved, encoding="utf-8")
+
+
+def train(cfg: Config, output: str | Path, *, resume: bool = False,
+          root: Path | None = None) -> TrainResult:
+    """Train, calibrate and export the model described by ``cfg`` into ``output``."""
+    started = time.time()
+    run_dir = Path(output)
+    _prepare_run_dir(cfg, run_dir, resume)
+    splits = load_splits(cfg, root)
+    fingerprint = splits.fingerprint()
+    logger.info("data: %s", fingerprint["sizes"])
+    train_cols = _columns(splits.train, cfg.text.hints)
+    val_cols = _columns(splits.validation, cfg.text.hints)
+    test_cols = _columns(splits.test, cfg.text.hints) if splits.test else None
+    commit = git_commit(root)
+    brands_path = (root or Path.cwd()) / cfg.data.brands
+    version_stub = hashlib.sha256(str(fingerprint["combined"]).encode()).hexdigest()[:8]
+    from nlp_ip.text import TEXT_BUILDER_VERSION
+
+    def finish(kind: str, label: str, logits_fn: Any, write_weights: Any,
+               step: int | None) -> dict[str, Any]:
+        val_logits = logits_fn(val_cols[0])
+        y_val = np.asarray(val_cols[1])
+        temperature = fit_temperature(val_logits, y_val) if cfg.calibration.enabled else 1.0
+        metrics: dict[str, Any] = {
+            "validation": summary(softmax(val_logits, temperature), y_val),
+            "calibration": {
+                "temperature": temperature,
+                "ece_before": expected_calibration_error(softmax(val_logits), y_val),
+                "ece_after": expected_calibration_error(softmax(val_logits, temperature), y_val),
+            },
+        }
+        if test_cols is not None:
+            test_logits = logits_fn(test_cols[0])
+            metrics["generated_test"] = summary(softmax(test_logits, temperature),
+                                                np.asarray(test_cols[1]))
+        suffix = f"-step{step}" if step is not None else ""
+        meta = make_meta(cfg, kind=kind, model_version=f"{cfg.name}-{version_stub}{suffix}",
+                         builder_version=TEXT_BUILDER_VERSION, temperature=temperature,
+                         fingerprint=fingerprint, metrics=metrics, commit=commit)
+        write_model_folder(run_dir / label, meta, brands_path, write_weights)
+        return metrics
+
+    results: dict[str, Any] = {}
+    if cfg.model.kind == "tfidf":
+        from training.baseline import baseline_logits, fit_baseline, save_baseline
+
+        model = fit_baseline(train_cols[0], train_cols[1], train_cols[2], cfg.model.tfidf,
+                             cfg.seed, balanced=cfg.training.class_weights == "balanced")
+        results["model-best"] = finish("tfidf", "model-best",
+                                       lambda texts: baseline_logits(model, texts),
+                                       lambda folder: save_baseline(model, folder), None)
+        import shutil
+
+        shutil.copytree(run_dir / "model-best", run_dir / "model-last", dirs_exist_ok=True)
+        results["model-last"] = results["model-best"]
+    else:
+        from transformers import AutoModelForSequenceClassification
+
+        from training.transformer import predict_logits, train_transformer
+
+        out = train_transformer(
+            cfg, run_dir,
+            {"train": train_cols[0], "validation": val_cols[0]},
+            {"train": train_cols[1], "validation": val_cols[1]},
+            {"train": train_cols[2], "validation": val_cols[2]},
+            resume=resume,
+        )
+        if not out["is_main"]:
+            return TrainResult(run_dir, run_dir / "model-best", run_dir / "model-last", {})
+        tokenizer = out["tokenizer"]
+        best_model = out["trainer"].model
+        max_len = cfg.text.max_length
+
+        def saver(model: Any) -> Any:
+            def write(folder: Path) -> None:
+                model.save_pretrained(folder, safe_serialization=True)
+                tokenizer.save_pretrained(folder)
+            return write
+
+        best_step = _step_of(out["best_checkpoint"]) or out["global_step"]
+        results["model-best"] = finish(
+            "transformer", "model-best",
+            lambda texts: predict_logits(best_model, tokenizer, texts, max_len),
+            saver(best_model), best_step)
+        last_path = out["last_checkpoint"]
+        if last_path and last_path != out["best_checkpoint"]:
+            last_model = AutoModelForSequenceClassification.from_pretrained(last_path)
+            results["model-last"] = finish(
+                "transformer", "model-last",
+                lambda texts: predict_logits(last_model, tokenizer, texts, max_len),
+                saver(last_model), out["global_step"])
+        else:
+            import shutil
+
+            shutil.copytree(run_dir / "model-best", run_dir / "model-last", dirs_exist_ok=True)
+            results["model-last"] = results["model-best"]
+    wall = time.time() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    run_info = {"name": cfg.name, "seed": cfg.seed, "git_commit": commit,
+                "data_fingerprint": fingerprint, "wall_time_s": round(wall, 1),
+                "peak_rss_mb": round(peak_mb, 1), "resumed": resume}
+    (run_dir / "run.json").write_text(json.dumps(run_info, indent=2) + "\n", encoding="utf-8")
+    (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return TrainResult(run_dir, run_dir / "model-best", run_dir / "model-last", results)
+
+
+def _step_of(checkpoint: str | None) -> int | None:
+    if not checkpoint:
+        return None
+    tail = Path(checkpoint).name.split("-")[-1]
+    return int(tail) if tail.isdigit() else None
