@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run of configs/tiny.yaml (random 2-layer BERT), trained once per test session."""
+    from training.config import load_config
+    from training.run import train
+
+    cache = tmp_path_factory.mktemp("cache")
+    cfg = load_config(ROOT / "configs" / "tiny.yaml", [f"data.cache_dir={cache}"])
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    train(cfg, run_dir, root=ROOT)
+    return run_dir
+
+
+@pytest.fixture
+def tiny_model(tiny_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the tiny model folder, safe to modify."""
+    target = tmp_path / "model"
+    shutil.copytree(tiny_run / "model-best", target)
+    return target
