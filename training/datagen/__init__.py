@@ -1,0 +1,9 @@
+"""Generation of the labeled listing corpus (``nlp-ip data generate``).
+
+Modules: :mod:`~training.datagen.families` (scenario families per label),
+:mod:`~training.datagen.voices` (marketplace styles), :mod:`~training.datagen.obfuscate`,
+:mod:`~training.datagen.puns`, :mod:`~training.datagen.phrases` / ``vocab`` / ``details``
+(phrase banks), :mod:`~training.datagen.splits` (hold-out plan and leakage check),
+:mod:`~training.datagen.audit` (shortcut audit), :mod:`~training.datagen.generator`
+(``generate_corpus``, ``build_corpus``) and :mod:`~training.datagen.cli`.
+"""
