@@ -44,8 +44,10 @@ class DataConfig(_Strict):
     #: Hand-written listings; only rows with split == "train" are ever trained on.
     seed_file: str | None = "data/seed/listings.jsonl"
     use_seed_train: bool = True
-    #: How many times each seed-train row is repeated in the training set.
+    #: Loss weight of each seed-train row.
     seed_train_weight: float = Field(default=2.0, gt=0)
+    #: How many times each seed-train row appears in the training set per epoch.
+    seed_train_repeat: int = Field(default=1, ge=1, le=100)
     extra: list[ExtraFile] = Field(default_factory=list)
     brands: str = "data/brands.yaml"
     #: Cap on training rows (after mixing), for quick runs; None = all.
@@ -94,6 +96,8 @@ class TrainingConfig(_Strict):
     warmup_ratio: float = Field(default=0.06, ge=0, lt=1)
     scheduler: Literal["linear", "cosine", "constant_with_warmup"] = "linear"
     class_weights: Literal["balanced", "none"] = "balanced"
+    #: group_by_length batches rows of similar length together (less padding, faster).
+    sampling: Literal["random", "group_by_length"] = "group_by_length"
     eval_steps: int = Field(default=200, ge=1)
     save_steps: int = Field(default=200, ge=1)
     save_total_limit: int = Field(default=2, ge=1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,25 +61,33 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str) -> Path:
-    """The folder of the generated corpus for ``spec``, generating it if needed."""
-    from training.datagen import GENERATOR_VERSION, write_corpus
+def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,
+                  seed_path: Path | None = None) -> Path:
+    """The folder of the generated corpus for ``spec``, generating it if needed.
+
+    The generator drops generated rows that near-duplicate seed-test rows, so the
+    seed file's hash is part of the cache key.
+    """
+    from training.datagen.generator import GENERATOR_VERSION, build_corpus
 
     key = hashlib.sha256(
-        f"{spec.n}:{spec.seed}:{GENERATOR_VERSION}:{file_sha256(brands_path)}".encode()
+        f"{spec.n}:{spec.seed}:{GENERATOR_VERSION}:{file_sha256(brands_path)}:"
+        f"{file_sha256(seed_path) if seed_path and seed_path.is_file() else '-'}".encode()
     ).hexdigest()[:12]
     folder = Path(cache_dir) / f"corpus-n{spec.n}-s{spec.seed}-{key}"
     if (folder / "train.jsonl").is_file() and (folder / "test.jsonl").is_file():
         logger.info("using cached corpus %s", folder)
         return folder
     logger.info("generating corpus (n=%d, seed=%d) into %s", spec.n, spec.seed, folder)
-    tmp = folder.with_name(folder.name + ".tmp")
-    write_corpus(tmp, n=spec.n, seed=spec.seed, catalog=load_catalog(brands_path))
-    if folder.exists():
+    tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
+    build_corpus(load_catalog(brands_path), spec.n, spec.seed, tmp,
+                 seed_path=seed_path if seed_path and seed_path.is_file() else None, audit=False)
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process finished the same corpus first
         import shutil
 
-        shutil.rmtree(folder)
-    tmp.rename(folder)
+        shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
 
@@ -115,7 +124,8 @@ def load_splits(cfg: Config, root: Path | None = None) -> Splits:
     if data.corpus_dir:
         corpus = resolve(data.corpus_dir)
     elif data.generate is not None:
-        corpus = ensure_corpus(data.generate, str(brands), str(resolve(data.cache_dir)))
+        seed_path = resolve(data.seed_file) if data.seed_file else None
+        corpus = ensure_corpus(data.generate, str(brands), str(resolve(data.cache_dir)), seed_path)
     else:
         corpus = None
     train: list[Example] = []
@@ -139,7 +149,7 @@ def load_splits(cfg: Config, root: Path | None = None) -> Splits:
                     example.origin = "seed-validation"
                     validation.append(example)
                 else:
-                    train.append(example)
+                    train.extend([example] * data.seed_train_repeat)
             elif split != "test":
                 raise ConfigError(f"{seed_path}: row {example.listing.id!r} has split "
                                   f"{split!r}; expected 'train' or 'test'")

@@ -24,8 +24,13 @@ logger = logging.getLogger("nlp_ip.cli")
 
 #: Runtime commands, by name -> "module:function".
 BUILTIN_COMMANDS: dict[str, str] = {
+    "classify": "nlp_ip.cli.classify:register",
+    "export": "nlp_ip.cli.export:register",
+    "predict": "nlp_ip.cli.predict:register",
+    "keys": "nlp_ip.cli.keys:register",
+    "review": "nlp_ip.cli.review:register",
+    "serve": "nlp_ip.cli.serve:register",
     "signals": "nlp_ip.cli.signals:register",
-    "validate": "nlp_ip.cli.data_validate:register",
 }
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
