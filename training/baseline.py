@@ -57,10 +57,12 @@ def save_baseline(model: Any, folder: Path) -> None:
             "token_pattern": vectorizer.token_pattern if vectorizer.analyzer == "word" else None,
             "vocabulary": {term: int(index) for term, index in vectorizer.vocabulary_.items()},
         })
-        arrays[f"idf_{i}"] = np.asarray(vectorizer.idf_, dtype=np.float64)
+        arrays[f"idf_{i}"] = np.ascontiguousarray(vectorizer.idf_, dtype=np.float64)
     clf = model.named_steps["clf"]
-    arrays["coef"] = np.asarray(clf.coef_, dtype=np.float64)
-    arrays["intercept"] = np.asarray(clf.intercept_, dtype=np.float64)
+    # safetensors writes the raw buffer: a Fortran-ordered coef_ (what lbfgs returns)
+    # would come back scrambled, so store C-contiguous copies
+    arrays["coef"] = np.ascontiguousarray(clf.coef_, dtype=np.float64)
+    arrays["intercept"] = np.ascontiguousarray(clf.intercept_, dtype=np.float64)
     (folder / TFIDF_JSON).write_text(json.dumps({"vectorizers": parts}, ensure_ascii=False),
                                      encoding="utf-8")
     save_file(arrays, str(folder / TFIDF_WEIGHTS))
