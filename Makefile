@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/nlp-ip data generate --out $(DEMO)/corpus --n 12000 --seed 13
+	rm -rf $(DEMO)
+	$(BIN)/nlp-ip data generate --out $(DEMO)/corpus --n 6000 --seed 13
 	$(BIN)/nlp-ip data validate data/seed/listings.jsonl
+	$(BIN)/nlp-ip train --config configs/quick.yaml --output $(DEMO)/run \
+		--set data.corpus_dir=$(DEMO)/corpus
+	$(BIN)/nlp-ip evaluate --model $(DEMO)/run/model-best --data data/seed/listings.jsonl \
+		--split test --slice-by difficulty language --output $(DEMO)/eval
+	$(BIN)/nlp-ip classify --model $(DEMO)/run/model-best --input data/samples/listings.jsonl
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -2,8 +2,11 @@
 
 Rules, in order (the first that fits wins):
 
-1. ``p(infringing) >= remove_threshold`` -> ``remove``. Only infringing can be
-   removed automatically; parody and lookalike never are.
+1. ``p(infringing) >= remove_threshold`` and infringing is the top label (ties
+   go to infringing) -> ``remove``. Only infringing can be removed
+   automatically; a listing whose top label is parody or lookalike never is,
+   whatever the thresholds (a remove threshold below 0.5 alone would not
+   guarantee that); such a row goes to ``review`` instead.
 2. any label ``L`` with ``p(L) >= review_thresholds[L]`` -> ``review``
    (by default only infringing has one: a likely counterfeit is never allowed
    just because another label scored higher).
@@ -67,7 +70,10 @@ class DecisionPolicy(BaseModel):
         review = probs.max(axis=1) < self.min_confidence
         for name, threshold in self.review_thresholds.items():
             review |= probs[:, LABEL_NAMES.index(name)] >= threshold
+        infringing = LABEL_NAMES.index(Label.INFRINGING.value)
+        over_remove = probs[:, infringing] >= self.remove_threshold
+        review |= over_remove
         out[review] = Decision.REVIEW.value
-        remove = probs[:, LABEL_NAMES.index(Label.INFRINGING.value)] >= self.remove_threshold
+        remove = over_remove & (probs.argmax(axis=1) == infringing)
         out[remove] = Decision.REMOVE.value
         return out

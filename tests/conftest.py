@@ -9,12 +9,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus/tokenisation cache shared by the tests that train."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory, tiny_cache: Path) -> Path:
     """A run of configs/tiny.yaml (random 2-layer BERT), trained once per test session."""
     from training.config import load_config
     from training.run import train
 
-    cache = tmp_path_factory.mktemp("cache")
+    cache = tiny_cache
     cfg = load_config(ROOT / "configs" / "tiny.yaml", [f"data.cache_dir={cache}"])
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
     train(cfg, run_dir, root=ROOT)
