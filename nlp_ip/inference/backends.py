@@ -3,6 +3,15 @@
 Each backend has ``name``, ``encode(texts, max_length)`` (tokenise without
 padding), ``lengths(encoded)`` (tokens per row) and ``forward(encoded, idx)``
 (logits for the rows ``idx``, padded to the longest of them).
+
+Backends:
+
+- ``torch-fp32``: the safetensors weights in PyTorch.
+- ``torch-bf16``: the same weights cast to bfloat16 (only worth it where the CPU
+  has bf16 matrix instructions; ``auto`` measures before choosing it).
+- ``onnx-fp32`` / ``onnx-int8``: onnxruntime on a folder written by
+  ``nlp-ip export --format onnx [--quantize int8]`` (see :mod:`nlp_ip.inference.export`).
+- ``tfidf``: the numpy TF-IDF baseline.
 """
 
 from __future__ import annotations
@@ -16,12 +25,19 @@ from typing import Any
 import numpy as np
 
 from nlp_ip.artifact import ModelMeta
-from nlp_ip.errors import InvalidInputError, ModelLoadError
+from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
 
 logger = logging.getLogger(__name__)
 
+#: Every backend name ``from_pretrained(backend=...)`` accepts, besides ``auto``.
+BACKENDS = ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8", "tfidf")
+
+#: Environment variable that overrides ``backend="auto"``.
+BACKEND_ENV = "NLP_IP_BACKEND"
+
 
 def cpu_flags() -> set[str]:
+    """The CPU feature flags from ``/proc/cpuinfo`` (empty where unavailable)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
             for line in handle:
@@ -32,15 +48,30 @@ def cpu_flags() -> set[str]:
     return set()
 
 
+def cpu_model() -> str:
+    """The CPU model name, for reports."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
 def cpu_supports_bf16() -> bool:
-    """True when the CPU has bf16 matrix or vector instructions (AMX or AVX512-BF16)."""
-    flags = cpu_flags()
-    return bool({"amx_bf16", "avx512_bf16"} & flags)
+    """True when the CPU has bf16 matrix or dot-product instructions (AMX or AVX512-BF16)."""
+    return bool({"amx_bf16", "avx512_bf16"} & cpu_flags())
 
 
 class _TokenizedBackend:
+    """Shared tokenisation and padding for the transformer backends."""
+
     name = "base"
-    pad_id = 0
+    precision = "fp32"
 
     def __init__(self, folder: Path) -> None:
         from transformers import AutoTokenizer
@@ -52,9 +83,9 @@ class _TokenizedBackend:
         self.pad_id = int(self.tokenizer.pad_token_id or 0)
 
     def encode(self, texts: list[str], max_length: int) -> list[list[int]]:
-        return self.tokenizer(texts, truncation=True, max_length=max_length,
-                              padding=False, return_attention_mask=False,
-                              return_token_type_ids=False)["input_ids"]
+        return list(self.tokenizer(texts, truncation=True, max_length=max_length,
+                                   padding=False, return_attention_mask=False,
+                                   return_token_type_ids=False)["input_ids"])
 
     def lengths(self, encoded: list[list[int]]) -> np.ndarray:
         return np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(encoded))
@@ -71,23 +102,34 @@ class _TokenizedBackend:
 
 
 class TorchBackend(_TokenizedBackend):
-    """PyTorch, fp32 or bf16 weights."""
+    """PyTorch on the folder's safetensors weights, fp32 or bf16."""
 
     def __init__(self, folder: Path, threads: int, precision: str = "fp32") -> None:
         import torch
         from transformers import AutoModelForSequenceClassification
 
         super().__init__(folder)
-        torch.set_num_threads(threads)
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
         try:
             model = AutoModelForSequenceClassification.from_pretrained(str(folder))
         except (OSError, ValueError) as exc:
             raise ModelLoadError(f"{folder}: cannot load the model weights: {exc}") from exc
-        if precision == "bf16":
-            model = model.to(torch.bfloat16)
         self.model = model.eval()
-        self.precision = precision
-        self.name = f"torch-{precision}"
+        self.precision = "fp32"
+        self.name = "torch-fp32"
+        if precision == "bf16":
+            self.to_bf16()
+        elif precision != "fp32":
+            raise InvalidInputError(f"torch precision {precision!r} is unknown; use fp32 or bf16")
+
+    def to_bf16(self) -> None:
+        """Cast the weights to bfloat16 in place (the logits are returned as fp32)."""
+        import torch
+
+        self.model = self.model.to(torch.bfloat16)
+        self.precision = "bf16"
+        self.name = "torch-bf16"
 
     def forward(self, encoded: list[list[int]], idx: np.ndarray) -> np.ndarray:
         import torch
@@ -100,29 +142,33 @@ class TorchBackend(_TokenizedBackend):
 
 
 class OnnxBackend(_TokenizedBackend):
-    """onnxruntime on ``model.onnx`` (fp32 or int8-quantised, per the folder)."""
+    """onnxruntime on the folder's ONNX file (fp32 or int8-quantised)."""
 
     def __init__(self, folder: Path, meta: ModelMeta, threads: int) -> None:
         try:
             import onnxruntime as ort
         except ImportError as exc:
-            from nlp_ip.errors import MissingExtraError
-
             raise MissingExtraError("onnx", "onnxruntime", "the ONNX backend") from exc
         super().__init__(folder)
         info = meta.onnx or {}
         path = folder / str(info.get("file", "model.onnx"))
         if not path.is_file():
             raise ModelLoadError(f"{folder} has no {path.name}; export it with "
-                                 "`nlp-ip export --format onnx`")
+                                 "`nlp-ip export --model DIR --format onnx --output DIR2`")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), options,
-                                            providers=["CPUExecutionProvider"])
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(path), options,
+                                                providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelLoadError(f"{path} cannot be loaded by onnxruntime: {exc}") from exc
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.name = f"onnx-{info.get('precision', 'fp32')}"
+        self.precision = str(info.get("precision", "fp32"))
+        self.name = f"onnx-{self.precision}"
 
     def forward(self, encoded: list[list[int]], idx: np.ndarray) -> np.ndarray:
         ids, mask = self._pad(encoded, idx)
@@ -136,6 +182,7 @@ class TfidfBackend:
     """The TF-IDF + logistic-regression baseline (numpy, no scikit-learn)."""
 
     name = "tfidf"
+    precision = "fp64"
 
     def __init__(self, folder: Path) -> None:
         from nlp_ip.tfidf import TfidfScorer
@@ -152,72 +199,105 @@ class TfidfBackend:
         return self.scorer.logits([encoded[i] for i in idx]).astype(np.float32)
 
 
-def _folder_backends(meta: ModelMeta) -> tuple[str, ...]:
+def folder_backends(folder: Path, meta: ModelMeta) -> tuple[str, ...]:
+    """The backends that can run the model in ``folder``, preferred first."""
     if meta.kind == "tfidf":
         return ("tfidf",)
     if meta.kind == "onnx":
         precision = (meta.onnx or {}).get("precision", "fp32")
-        return (f"onnx-{precision}",)
+        names: tuple[str, ...] = (f"onnx-{precision}",)
+        if (folder / "model.safetensors").is_file():  # exported with --keep-torch-weights
+            names += ("torch-fp32", "torch-bf16")
+        return names
     return ("torch-fp32", "torch-bf16")
 
 
-def resolve_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) -> str:
-    """The backend name to use for ``requested`` (``auto`` probes)."""
-    from nlp_ip.inference.engine import BACKENDS
-
-    if requested == "auto":
-        requested = os.environ.get("NLP_IP_BACKEND", "auto")
+def _check_requested(folder: Path, meta: ModelMeta, requested: str) -> None:
     if requested not in (*BACKENDS, "auto"):
         raise InvalidInputError(f"backend {requested!r} is unknown; use auto or one of "
                                 f"{', '.join(BACKENDS)}")
-    allowed = _folder_backends(meta)
-    if requested != "auto":
-        if requested not in allowed:
-            raise InvalidInputError(
-                f"backend {requested!r} cannot run the {meta.kind} model in {folder}; this "
-                f"folder supports {', '.join(allowed)} (ONNX backends need a folder written "
-                "by `nlp-ip export --format onnx`)")
-        if requested == "torch-bf16" and not cpu_supports_bf16():
-            logger.warning("torch-bf16 requested but this CPU has no bf16 matrix "
-                           "instructions; it will be slow")
-        return requested
-    if len(allowed) == 1 or not cpu_supports_bf16():
-        choice = allowed[0]
-        logger.info("backend auto -> %s", choice)
-        return choice
-    return _probe_torch(folder, threads)
+    allowed = folder_backends(folder, meta)
+    if requested != "auto" and requested not in allowed:
+        hint = ("; ONNX backends need a folder written by `nlp-ip export --format onnx"
+                + (" --quantize int8`" if requested == "onnx-int8" else "`"))
+        raise InvalidInputError(
+            f"backend {requested!r} cannot run the {meta.kind} model in {folder}; this "
+            f"folder supports {', '.join(allowed)}"
+            + (hint if requested.startswith("onnx") else ""))
 
 
-def _probe_torch(folder: Path, threads: int) -> str:
-    """Time fp32 and bf16 on a short batch; bf16 wins only if faster and in agreement."""
-    fp32 = TorchBackend(folder, threads, "fp32")
-    bf16 = TorchBackend(folder, threads, "bf16")
-    encoded = fp32.encode(["probe listing with a title and a short description"] * 32, 64)
-    idx = np.arange(len(encoded))
-
-    def timed(backend: TorchBackend) -> tuple[float, np.ndarray]:
-        backend.forward(encoded, idx)  # warm-up
-        start = time.perf_counter()
-        for _ in range(3):
-            out = backend.forward(encoded, idx)
-        return time.perf_counter() - start, out
-
-    t32, out32 = timed(fp32)
-    t16, out16 = timed(bf16)
-    p32 = np.exp(out32 - out32.max(1, keepdims=True))
-    p32 /= p32.sum(1, keepdims=True)
-    p16 = np.exp(out16 - out16.max(1, keepdims=True))
-    p16 /= p16.sum(1, keepdims=True)
-    diff = float(np.abs(p32 - p16).max())
-    choice = "torch-bf16" if t16 < t32 and diff < 0.02 else "torch-fp32"
-    logger.info("backend auto probe: fp32 %.3fs, bf16 %.3fs, max prob diff %.4f -> %s",
-                t32, t16, diff, choice)
-    return choice
+def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) -> Any:
+    """Load the backend ``requested`` (``auto``: see :func:`choose_backend`)."""
+    if requested == "auto":
+        requested = os.environ.get(BACKEND_ENV, "").strip() or "auto"
+    _check_requested(folder, meta, requested)
+    if requested == "auto":
+        return choose_backend(folder, meta, threads)
+    if requested == "torch-bf16" and not cpu_supports_bf16():
+        logger.warning("torch-bf16 requested but this CPU has no bf16 matrix instructions; "
+                       "it will be slower than torch-fp32")
+    return _load(requested, folder, meta, threads)
 
 
-def load_backend(name: str, folder: Path, meta: ModelMeta, threads: int) -> Any:
+def _load(name: str, folder: Path, meta: ModelMeta, threads: int) -> Any:
     if name == "tfidf":
         return TfidfBackend(folder)
     if name.startswith("onnx-"):
         return OnnxBackend(folder, meta, threads)
     return TorchBackend(folder, threads, name.split("-", 1)[1])
+
+
+def choose_backend(folder: Path, meta: ModelMeta, threads: int) -> Any:
+    """The backend ``auto`` picks, loaded.
+
+    ONNX and TF-IDF folders run on their own backend. For a transformer folder
+    the choice is between torch fp32 and bf16: bf16 is tried only where the CPU
+    has bf16 instructions, and kept only if a short probe finds it faster and
+    in agreement with fp32. The choice is logged.
+    """
+    first = folder_backends(folder, meta)[0]
+    if first != "torch-fp32":
+        logger.info("backend auto -> %s (the folder's own format)", first)
+        return _load(first, folder, meta, threads)
+    fp32 = TorchBackend(folder, threads, "fp32")
+    if not cpu_supports_bf16():
+        logger.info("backend auto -> torch-fp32 (no bf16 instructions on this CPU)")
+        return fp32
+    return _probe_bf16(fp32)
+
+
+def _probe_bf16(backend: TorchBackend, *, rounds: int = 3) -> TorchBackend:
+    """Time fp32 then bf16 on one realistic batch; keep bf16 only if faster and close."""
+    import copy
+
+    texts = ["Vintage leather shoulder bag with gold chain strap, quilted pattern, "
+             "barely used, comes with dust bag and receipt. Ships in two days."] * 32
+    encoded = backend.encode(texts, 96)
+    idx = np.arange(len(encoded))
+
+    def timed(candidate: TorchBackend) -> tuple[float, np.ndarray]:
+        out = candidate.forward(encoded, idx)  # warm-up
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            out = candidate.forward(encoded, idx)
+            best = min(best, time.perf_counter() - start)
+        return best, out
+
+    t32, out32 = timed(backend)
+    bf16 = copy.copy(backend)
+    bf16.model = copy.deepcopy(backend.model)  # Module.to() casts in place; keep fp32 intact
+    bf16.to_bf16()
+    t16, out16 = timed(bf16)
+    diff = float(np.abs(_softmax(out32) - _softmax(out16)).max())
+    faster = t16 < 0.9 * t32
+    choice = bf16 if faster and diff < 0.02 else backend
+    logger.info("backend auto probe: torch-fp32 %.1f ms, torch-bf16 %.1f ms per batch of 32, "
+                "max prob diff %.4f -> %s", t32 * 1e3, t16 * 1e3, diff, choice.name)
+    return choice
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

@@ -4,21 +4,28 @@ Speed comes from the batching, not from shortcuts in the maths:
 
 - listings become model input through the shared text builder (the same
   function training used), then are tokenised once without padding;
-- rows are sorted by token length and packed into batches under a token
-  budget (``max_batch_tokens`` = rows x padded length), so short listings are
-  not padded to the longest one; the original order is restored afterwards;
+- each chunk of ``chunk_size`` listings is sorted by token length and packed
+  into batches under a token budget (``max_batch_tokens`` = rows x padded
+  length), so short listings are not padded to the longest one; the original
+  order is restored afterwards;
 - while the model runs on one chunk, the next chunk's text building and
   tokenisation run on a worker thread (torch and onnxruntime release the GIL);
 - ``torch.inference_mode``, threads set from the machine, truncation at the
   model's max length.
 
-Backends share one interface (``nlp_ip.inference.backends``).
+Results do not depend on the chunk size or token budget beyond float
+rounding (torch, ONNX fp32: about 1e-6). The int8 ONNX backend quantises
+activations per batch, so its probabilities move by up to about 1e-3 with the
+batch composition; the benchmark reports how far that is from torch fp32.
+
+Backends share one interface (:mod:`nlp_ip.inference.backends`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,20 +34,31 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.artifact import ModelMeta, read_meta
+from nlp_ip.artifact import BRANDS_FILE, ModelMeta, read_meta
 from nlp_ip.errors import InvalidInputError, ModelLoadError
+from nlp_ip.inference.backends import BACKENDS
 from nlp_ip.labels import LABEL_NAMES
-from nlp_ip.policy import Decision
 from nlp_ip.schema import Listing, parse_listing, parse_listings
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8", "tfidf")
+__all__ = ["BACKENDS", "DEFAULT_MAX_BATCH_TOKENS", "ListingClassifier", "Prediction"]
+
+#: Token budget per forward pass (rows x padded length). Measured on 2 EPYC
+#: cores with MiniLM-L6: 2k-4k tokens keep activations in cache; 8k+ is slower.
+DEFAULT_MAX_BATCH_TOKENS = 4096
+#: Listings prepared (text built, tokenised, sorted) together.
+DEFAULT_CHUNK_SIZE = 1024
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """The model's answer for one listing."""
+    """The model's answer for one listing.
+
+    ``probabilities`` are calibrated (temperature-scaled) and keyed by label in
+    label order; ``decision`` (remove / review / allow) comes from the model
+    folder's policy; ``id`` is the listing's id when it has one.
+    """
 
     label: str
     probabilities: dict[str, float]
@@ -51,6 +69,7 @@ class Prediction:
     signals: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
         out: dict[str, Any] = {"id": self.id, "label": self.label,
                                "probabilities": self.probabilities,
                                "confidence": self.confidence, "decision": self.decision,
@@ -61,7 +80,7 @@ class Prediction:
 
 
 def default_threads() -> int:
-    """Physical-ish cores available to this process."""
+    """CPU cores available to this process (its affinity mask, not the host's total)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -69,30 +88,45 @@ def default_threads() -> int:
 
 
 class ListingClassifier:
-    """Classify listings with a model folder written by ``nlp-ip train`` or ``nlp-ip export``."""
+    """Classify listings with a model folder written by ``nlp-ip train`` or ``nlp-ip export``.
+
+    Build it with :meth:`from_pretrained`. It is safe to call from several
+    threads; each call prepares its next chunk on a shared worker thread.
+    """
 
     def __init__(self, folder: Path, meta: ModelMeta, backend: Any, *,
-                 max_batch_tokens: int = 8192, chunk_size: int = 1024) -> None:
+                 max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, num_threads: int | None = None) -> None:
+        if max_batch_tokens < 1:
+            raise InvalidInputError(f"max_batch_tokens must be >= 1, got {max_batch_tokens}")
+        if chunk_size < 1:
+            raise InvalidInputError(f"chunk_size must be >= 1, got {chunk_size}")
         self.folder = folder
         self.meta = meta
         self.backend = backend
         self.max_batch_tokens = max_batch_tokens
         self.chunk_size = chunk_size
+        self.num_threads = num_threads or default_threads()
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # -- construction -------------------------------------------------------
     @classmethod
     def from_pretrained(cls, model_dir: str | os.PathLike[str], *, backend: str = "auto",
-                        max_batch_tokens: int = 8192, num_threads: int | None = None,
-                        chunk_size: int = 1024) -> ListingClassifier:
+                        max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+                        num_threads: int | None = None,
+                        chunk_size: int = DEFAULT_CHUNK_SIZE) -> ListingClassifier:
         """Load a model folder.
 
-        ``backend``: one of :data:`BACKENDS` or ``"auto"`` (the folder's own kind
-        for ONNX and TF-IDF folders; for transformer folders the fastest torch
-        precision this machine supports, chosen by a short probe; override with
-        ``$NLP_IP_BACKEND``). The choice is logged and kept in :attr:`backend_name`.
+        ``backend``: one of :data:`BACKENDS` or ``"auto"``: the folder's own
+        format for ONNX and TF-IDF folders; for transformer folders torch fp32,
+        or bf16 where the CPU has bf16 instructions and a short probe finds it
+        faster and in agreement. ``$NLP_IP_BACKEND`` overrides ``auto``. The
+        choice is logged and kept in :attr:`backend_name`.
+
+        ``num_threads`` defaults to the cores this process may use.
         """
-        from nlp_ip.inference.backends import load_backend, resolve_backend
+        from nlp_ip.inference.backends import load_backend
         from nlp_ip.text import TEXT_BUILDER_VERSION
 
         folder = Path(model_dir)
@@ -105,15 +139,15 @@ class ListingClassifier:
                 "trained it"
             )
         threads = num_threads or default_threads()
-        name = resolve_backend(folder, meta, backend, threads)
-        instance = load_backend(name, folder, meta, threads)
+        instance = load_backend(folder, meta, backend, threads)
         logger.info("loaded %s (%s) with backend %s, %d threads", folder, meta.model_version,
-                    name, threads)
+                    instance.name, threads)
         return cls(folder, meta, instance, max_batch_tokens=max_batch_tokens,
-                   chunk_size=chunk_size)
+                   chunk_size=chunk_size, num_threads=threads)
 
     @property
     def backend_name(self) -> str:
+        """The backend in use, e.g. ``torch-fp32`` or ``onnx-int8``."""
         return str(self.backend.name)
 
     @property
@@ -122,25 +156,36 @@ class ListingClassifier:
 
     @property
     def labels(self) -> tuple[str, ...]:
+        """Label names in the order of the probability columns."""
         return LABEL_NAMES
 
     # -- core ---------------------------------------------------------------
     def _prepare(self, listings: Sequence[Listing]) -> Any:
         from nlp_ip.text import build_model_inputs
 
-        texts = build_model_inputs(list(listings), hints=self.meta.text.hints)
+        if not listings:
+            return self.backend.encode([], self.meta.text.max_length)
+        texts = build_model_inputs(list(listings), hints=self.meta.text.hints,
+                                   catalog_path=self._catalog)
         return self.backend.encode(texts, self.meta.text.max_length)
+
+    @property
+    def _catalog(self) -> Path | None:
+        """The brand catalog shipped in the model folder (what training's hints used)."""
+        path = self.folder / BRANDS_FILE
+        return path if path.is_file() else None
 
     def _batches(self, lengths: np.ndarray) -> list[np.ndarray]:
         """Index batches sorted by length, each under the token budget."""
         order = np.argsort(lengths, kind="stable")
+        sorted_lengths = lengths[order]
         batches: list[np.ndarray] = []
         start = 0
         n = len(order)
         while start < n:
             end = start + 1
-            # Sorted ascending: the padded length of [start, end) is lengths[order[end-1]].
-            while end < n and (end - start + 1) * int(lengths[order[end]]) <= self.max_batch_tokens:
+            # Sorted ascending: the padded length of [start, end] is sorted_lengths[end].
+            while end < n and (end - start + 1) * int(sorted_lengths[end]) <= self.max_batch_tokens:
                 end += 1
             batches.append(order[start:end])
             start = end
@@ -159,105 +204,153 @@ class ListingClassifier:
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
-    def _chunks(self, listings: Iterable[Listing]) -> Iterator[tuple[list[Listing], Any]]:
-        """Yield (chunk, encoded chunk), preparing the next chunk while the caller computes."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp-ip-prep")
-        pending: tuple[list[Listing], Future[Any]] | None = None
-        chunk: list[Listing] = []
-        for listing in listings:
-            chunk.append(listing)
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp-ip-prep")
+            return self._pool
+
+    def _chunks(self, entries: Iterable[tuple[Any, Any]]
+                ) -> Iterator[tuple[list[tuple[Any, Any]], Any]]:
+        """Yield ``(chunk, encoded valid rows)``, preparing the next chunk meanwhile.
+
+        ``entries`` are ``(Listing | InvalidInputError, context)``; only the
+        listings are built and tokenised.
+        """
+        pool = self._executor()
+
+        def submit(chunk: list[tuple[Any, Any]]) -> Future[Any]:
+            return pool.submit(self._prepare, [x for x, _ in chunk if isinstance(x, Listing)])
+
+        pending: tuple[list[tuple[Any, Any]], Future[Any]] | None = None
+        chunk: list[tuple[Any, Any]] = []
+        for entry in entries:
+            chunk.append(entry)
             if len(chunk) >= self.chunk_size:
-                future = self._pool.submit(self._prepare, chunk)
+                future = submit(chunk)
                 if pending is not None:
                     yield pending[0], pending[1].result()
                 pending = (chunk, future)
                 chunk = []
         if chunk:
-            future = self._pool.submit(self._prepare, chunk)
+            future = submit(chunk)
             if pending is not None:
                 yield pending[0], pending[1].result()
             pending = (chunk, future)
         if pending is not None:
             yield pending[0], pending[1].result()
 
+    def _to_predictions(self, listings: Sequence[Listing], probs: np.ndarray) -> list[Prediction]:
+        if not len(probs):
+            return []
+        decisions = self.meta.policy.decide_codes(probs)
+        tops = probs.argmax(axis=1)
+        version = self.meta.model_version
+        out = []
+        rows = zip(listings, probs.tolist(), tops, decisions, strict=True)
+        for listing, row, top, decision in rows:
+            out.append(Prediction(
+                label=LABEL_NAMES[int(top)],
+                probabilities=dict(zip(LABEL_NAMES, row, strict=True)),
+                confidence=row[int(top)], decision=str(decision),
+                model_version=version, id=listing.id,
+            ))
+        return out
+
     # -- public API ---------------------------------------------------------
     def predict_logits(self, listings: Any) -> np.ndarray:
         """Uncalibrated logits, shape (N, 4), in input order."""
         parsed = parse_listings(listings)
-        parts = [self._logits(encoded) for _, encoded in self._chunks(parsed)]
+        parts = [self._logits(encoded)
+                 for _, encoded in self._chunks((x, None) for x in parsed)]
         return np.concatenate(parts) if parts else np.zeros((0, len(LABEL_NAMES)), np.float32)
 
     def predict_proba(self, listings: Any) -> np.ndarray:
-        """Calibrated probabilities, shape (N, 4), columns in label order.
+        """Calibrated probabilities, shape (N, 4), columns in :attr:`labels` order.
 
-        Accepts one listing or a list: ``Listing`` objects, dicts, or strings (titles).
-        Invalid input raises :class:`~nlp_ip.errors.InvalidInputError` naming each bad
-        field and index.
+        Accepts one listing or a list: ``Listing`` objects, dicts, or strings
+        (titles). Invalid input raises :class:`~nlp_ip.errors.InvalidInputError`
+        (:class:`~nlp_ip.errors.InputTooLargeError` for size limits) naming each
+        bad field and index, before any work is done.
         """
         return self._probs_from_logits(self.predict_logits(listings))
 
+    def predict_proba_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities for model inputs that are already built.
+
+        ``texts`` must come from :func:`nlp_ip.text.build_model_inputs` with this
+        model's settings (``meta.text.hints`` and the folder's ``brands.yaml``);
+        anything else is input the model was not trained on. For evaluation
+        and benchmarks that build the texts once for several models.
+        """
+        texts = list(texts)
+        if not all(isinstance(t, str) for t in texts):
+            raise InvalidInputError("predict_proba_texts expects a list of strings built by "
+                                    "nlp_ip.text.build_model_inputs")
+        parts = []
+        for start in range(0, len(texts), self.chunk_size):
+            encoded = self.backend.encode(texts[start:start + self.chunk_size],
+                                          self.meta.text.max_length)
+            parts.append(self._logits(encoded))
+        logits = np.concatenate(parts) if parts else np.zeros((0, len(LABEL_NAMES)), np.float32)
+        return self._probs_from_logits(logits)
+
     def predict(self, listings: Any) -> list[Prediction]:
-        """A :class:`Prediction` per listing, in input order."""
+        """A :class:`Prediction` per listing, in input order (a list even for one item)."""
         parsed = parse_listings(listings)
         probs = self.predict_proba(parsed)
         return self._to_predictions(parsed, probs)
 
-    def _to_predictions(self, listings: Sequence[Listing], probs: np.ndarray) -> list[Prediction]:
-        decisions = self.meta.policy.decide_codes(probs) if len(probs) else []
-        out = []
-        for listing, row, decision in zip(listings, probs, decisions):
-            top = int(row.argmax())
-            out.append(Prediction(
-                label=LABEL_NAMES[top],
-                probabilities={name: float(p) for name, p in zip(LABEL_NAMES, row)},
-                confidence=float(row[top]), decision=str(decision),
-                model_version=self.meta.model_version, id=listing.id,
-            ))
-        return out
-
-    def predict_iter(self, listings: Iterable[Any], *, skip_invalid: bool = False
-                     ) -> Iterator[Prediction | InvalidInputError]:
+    def predict_iter(self, listings: Iterable[Any], *, skip_invalid: bool = False,
+                     as_tuples: bool = False) -> Iterator[Any]:
         """Stream predictions for an iterable of any length in bounded memory.
 
-        Rows are validated one by one. With ``skip_invalid=False`` a bad row raises;
-        with ``skip_invalid=True`` the error object is yielded in its place and the
-        stream goes on, so the output keeps one item per input, in order.
-        """
-        errors: dict[int, InvalidInputError] = {}
+        Rows are validated one by one and processed ``chunk_size`` at a time.
+        With ``skip_invalid=False`` a bad row raises
+        :class:`~nlp_ip.errors.InvalidInputError` (predictions already yielded
+        stay valid); with ``skip_invalid=True`` the error is yielded in its
+        place and the stream goes on, so there is one output per input, in
+        input order.
 
-        def valid_rows() -> Iterator[Listing]:
+        With ``as_tuples=True`` the input items are ``(listing, context)``
+        pairs and the outputs ``(prediction_or_error, context)``: the context
+        (a row number, an id, a callback) travels with its listing, as in
+        spaCy's ``nlp.pipe(as_tuples=True)``.
+        """
+        def entries() -> Iterator[tuple[Any, Any]]:
             for position, item in enumerate(listings):
+                context = None
+                if as_tuples:
+                    item, context = item
                 try:
-                    yield parse_listing(item, index=position)
+                    yield parse_listing(item, index=position), context
                 except InvalidInputError as exc:
                     if not skip_invalid:
                         raise
-                    errors[position] = exc
-                    yield _PLACEHOLDER
+                    yield exc, context
 
-        position = 0
-        for chunk, encoded in self._chunks(valid_rows()):
-            keep = [i for i, x in enumerate(chunk) if x is not _PLACEHOLDER]
-            probs = self._probs_from_logits(self._logits(encoded))
-            predictions = self._to_predictions(chunk, probs)
-            kept = set(keep)
-            for i in range(len(chunk)):
-                if i in kept:
-                    yield predictions[i]
-                else:
-                    yield errors.pop(position)
-                position += 1
+        for chunk, encoded in self._chunks(entries()):
+            valid = [x for x, _ in chunk if isinstance(x, Listing)]
+            probs = (self._probs_from_logits(self._logits(encoded)) if valid
+                     else np.zeros((0, len(LABEL_NAMES))))
+            predictions = iter(self._to_predictions(valid, probs))
+            for item, context in chunk:
+                result = next(predictions) if isinstance(item, Listing) else item
+                yield (result, context) if as_tuples else result
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
-            self._pool = None
+        """Stop the preparation thread (the classifier can still be used afterwards)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def __enter__(self) -> ListingClassifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return (f"ListingClassifier({str(self.folder)!r}, version={self.model_version!r}, "
                 f"backend={self.backend_name!r})")
-
-
-#: Stands in for an invalid row so chunk positions stay aligned with the input.
-_PLACEHOLDER = Listing(title="-", id="__invalid__")

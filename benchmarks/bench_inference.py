@@ -1,0 +1,373 @@
+"""Inference throughput and fidelity of every backend, side by side, on the same listings.
+
+Usage::
+
+    python benchmarks/bench_inference.py --model runs/default/model-best \\
+        --data .cache/nlp-ip/corpus-*/test.jsonl --data data/seed/listings.jsonl \\
+        --n 5000 --json bench.json
+
+For each backend (``pipeline`` = ``transformers.pipeline("text-classification",
+batch_size=32)`` on the same model, ``torch-fp32``, ``torch-bf16``,
+``onnx-fp32``, ``onnx-int8``) it reports:
+
+- ``listings_per_s``: listings classified per second, after a warm-up, from
+  the model inputs already built by the shared text builder: the pipeline
+  gets the built texts, the engine backends get the same texts through
+  ``ListingClassifier.predict_proba_texts`` (tokenisation, length sorting,
+  token-budget packing, model, calibration). Same work on both sides.
+- ``ratio_vs_pipeline``: listings/s over the pipeline's.
+- ``end_to_end_per_s``: listings/s from ``Listing`` objects, text building
+  included (``ListingClassifier.predict_proba``, which builds the next chunk's
+  texts on a worker thread while the model runs); for the pipeline, the text
+  building time (measured once, single-threaded) plus its model time.
+- ``label_agreement``, ``mean_prob_diff``, ``max_prob_diff``: against torch
+  fp32, on calibrated probabilities (the pipeline's softmax is re-calibrated
+  with the model's temperature: softmax(log p / T) = softmax(logits / T)).
+- ``peak_rss_mb``: peak resident memory of the process that ran the backend.
+  Each backend runs in a fresh subprocess, so the figure is that backend's
+  own (Python, libraries, model, the listings), not the benchmark's.
+- ``roofline_share``: achieved model FLOP/s over this machine's measured
+  matmul peak in the backend's precision. Model FLOPs count real tokens only
+  (padding is not counted): per listing of n tokens, 2 n P for the encoder's
+  linear layers (P = their weights), 4 n^2 h per layer for attention scores
+  and the weighted sum, and the pooler and classifier once. The peak is
+  measured here, with the same thread count, as the best of several
+  2048x2048x2048 products: torch fp32 (``torch-fp32``, ``pipeline``), torch
+  bf16 (``torch-bf16``), onnxruntime fp32 ``MatMul`` (``onnx-fp32``) and
+  onnxruntime ``MatMulInteger`` uint8 x int8 (``onnx-int8``, the kernel its
+  quantised MatMuls use).
+
+ONNX folders are exported from ``--model`` with ``nlp-ip export`` into
+``--export-dir`` (reused when present) unless given with ``--onnx-fp32`` /
+``--onnx-int8``. The machine should be otherwise idle: other processes on the
+cores make every figure lower and noisier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ALL_BACKENDS = ("pipeline", "torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8")
+WARMUP = 64
+PIPELINE_BATCH = 32
+
+
+# -- helpers shared by parent and workers ------------------------------------
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def _load_listings(path: Path) -> list[Any]:
+    from nlp_ip.io import read_listings
+
+    listings, _ = read_listings(path)
+    return listings
+
+
+# -- workers (one backend per fresh process) ---------------------------------
+def _worker_engine(args: argparse.Namespace) -> dict[str, Any]:
+    from nlp_ip.inference import ListingClassifier
+
+    listings = _load_listings(args.listings)
+    clf = ListingClassifier.from_pretrained(args.model_dir, backend=args.worker,
+                                            num_threads=args.threads,
+                                            max_batch_tokens=args.max_batch_tokens)
+    texts = json.loads(Path(args.texts).read_text(encoding="utf-8"))
+    clf.predict_proba(listings[:WARMUP])
+    clf.predict_proba_texts(texts[:WARMUP])
+    start = time.perf_counter()
+    probs = clf.predict_proba_texts(texts)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    end_to_end = clf.predict_proba(listings)
+    e2e_seconds = time.perf_counter() - start
+    clf.close()
+    np.save(args.out, probs)
+    return {"seconds": seconds, "e2e_seconds": e2e_seconds,
+            "e2e_max_diff": float(np.abs(end_to_end - probs).max()),
+            "backend_name": clf.backend_name}
+
+
+def _worker_pipeline(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+    from transformers import pipeline
+
+    from nlp_ip.artifact import read_meta
+    from nlp_ip.labels import LABEL_NAMES
+
+    torch.set_num_threads(args.threads)
+    texts = json.loads(Path(args.texts).read_text(encoding="utf-8"))
+    meta = read_meta(args.model_dir)
+    pipe = pipeline("text-classification", model=str(args.model_dir), device=-1)
+    kwargs = {"batch_size": PIPELINE_BATCH, "truncation": True,
+              "max_length": meta.text.max_length, "top_k": None}
+    pipe(texts[:WARMUP], **kwargs)
+    start = time.perf_counter()
+    outputs = pipe(texts, **kwargs)
+    seconds = time.perf_counter() - start
+    probs = np.zeros((len(texts), len(LABEL_NAMES)))
+    for i, scores in enumerate(outputs):
+        for item in scores:
+            probs[i, LABEL_NAMES.index(item["label"])] = item["score"]
+    calibrated = _softmax(np.log(np.clip(probs, 1e-30, None)) / meta.temperature)
+    np.save(args.out, calibrated)
+    return {"seconds": seconds, "backend_name": "pipeline"}
+
+
+def _worker_peak(args: argparse.Namespace) -> dict[str, Any]:
+    """Best-of-N FLOP/s of a 2048^3 matmul in each precision, ``threads`` threads."""
+    n = 2048
+    flops = 2.0 * n ** 3
+    rounds = 5
+    peaks: dict[str, float] = {}
+    import torch
+
+    torch.set_num_threads(args.threads)
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a = torch.randn(n, n).to(dtype)
+        b = torch.randn(n, n).to(dtype)
+        torch.mm(a, b)
+        best = min(_timed(lambda a=a, b=b: torch.mm(a, b)) for _ in range(rounds))
+        peaks[f"torch-{name}"] = flops / best
+    try:
+        import onnx
+        import onnxruntime as ort
+        from onnx import TensorProto, helper
+    except ImportError:
+        return {"peaks": peaks}
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    rng = np.random.default_rng(0)
+    for name, op, a_type, _b_type, out_type, a, b in (
+        ("ort-fp32", "MatMul", TensorProto.FLOAT, TensorProto.FLOAT, TensorProto.FLOAT,
+         rng.standard_normal((n, n), dtype=np.float32),
+         rng.standard_normal((n, n), dtype=np.float32)),
+        ("ort-int8", "MatMulInteger", TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32,
+         rng.integers(0, 255, (n, n), dtype=np.uint8),
+         rng.integers(-127, 127, (n, n), dtype=np.int8)),
+    ):
+        weight = onnx.numpy_helper.from_array(b, "B")
+        graph = helper.make_graph(
+            [helper.make_node(op, ["A", "B"], ["Y"])], "peak",
+            [helper.make_tensor_value_info("A", a_type, [n, n])],
+            [helper.make_tensor_value_info("Y", out_type, [n, n])], initializer=[weight])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        session = ort.InferenceSession(model.SerializeToString(), options,
+                                       providers=["CPUExecutionProvider"])
+        session.run(None, {"A": a})
+        best = min(_timed(lambda s=session, a=a: s.run(None, {"A": a})) for _ in range(rounds))
+        peaks[name] = flops / best
+    return {"peaks": peaks}
+
+
+def _timed(fn: Any) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    if args.worker == "peak":
+        result = _worker_peak(args)
+    elif args.worker == "pipeline":
+        result = _worker_pipeline(args)
+    else:
+        result = _worker_engine(args)
+    result["peak_rss_mb"] = _peak_rss_mb()
+    print(json.dumps(result))
+    return 0
+
+
+# -- parent -------------------------------------------------------------------
+def model_flops(config: dict[str, Any], lengths: np.ndarray) -> float:
+    """FLOPs of a BERT-style encoder classifier over sequences of ``lengths`` real tokens."""
+    h = int(config["hidden_size"])
+    inter = int(config["intermediate_size"])
+    layers = int(config["num_hidden_layers"])
+    labels = 4
+    linear_params = layers * (4 * h * h + 2 * h * inter)
+    n = lengths.astype(np.float64)
+    per_listing = 2 * n * linear_params + layers * 4 * n * n * h + 2 * h * h + 2 * h * labels
+    return float(per_listing.sum())
+
+
+def _spawn(worker: str, args: argparse.Namespace, model_dir: Path, work: Path) -> dict[str, Any]:
+    out = work / f"{worker}.npy"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", worker,
+           "--model-dir", str(model_dir), "--listings", str(work / "listings.jsonl"),
+           "--texts", str(work / "texts.json"), "--out", str(out),
+           "--threads", str(args.threads), "--max-batch-tokens", str(args.max_batch_tokens)]
+    env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker {worker} failed:\n{proc.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    if out.exists():
+        result["probs"] = np.load(out)
+    return result
+
+
+def _ensure_onnx(model: Path, export_dir: Path, quantize: str | None) -> Path:
+    from nlp_ip.inference.export import export_onnx
+
+    target = export_dir / f"onnx-{quantize or 'fp32'}"
+    if (target / "nlp_ip.json").is_file():
+        return target
+    print(f"exporting {target} ...", file=sys.stderr)
+    export_onnx(model, target, quantize=quantize, overwrite=True)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, help="transformer model folder")
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="listings file (repeatable; read in order)")
+    parser.add_argument("--n", type=int, default=5000, help="listings to classify")
+    parser.add_argument("--json", type=Path, default=None, help="write the table as JSON")
+    parser.add_argument("--backends", default=",".join(ALL_BACKENDS),
+                        help=f"comma-separated subset of {','.join(ALL_BACKENDS)}")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="compute threads (default: the cores this process may use)")
+    parser.add_argument("--max-batch-tokens", type=int, default=None)
+    parser.add_argument("--export-dir", type=Path, default=None,
+                        help="where ONNX exports are written / reused (default: a temp dir)")
+    parser.add_argument("--onnx-fp32", type=Path, default=None, help="existing fp32 ONNX folder")
+    parser.add_argument("--onnx-int8", type=Path, default=None, help="existing int8 ONNX folder")
+    # worker-only arguments
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--listings", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--texts", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    from nlp_ip.inference.engine import DEFAULT_MAX_BATCH_TOKENS, default_threads
+
+    args.threads = args.threads or default_threads()
+    args.max_batch_tokens = args.max_batch_tokens or DEFAULT_MAX_BATCH_TOKENS
+    if args.worker:
+        return run_worker(args)
+    if args.model is None or not args.data:
+        parser.error("--model and --data are required")
+    return run_benchmark(args)
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    from transformers import AutoTokenizer
+
+    from nlp_ip.artifact import read_meta
+    from nlp_ip.inference.backends import cpu_model, cpu_supports_bf16
+    from nlp_ip.io import write_jsonl
+    from nlp_ip.text import build_model_inputs
+
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(backends) - set(ALL_BACKENDS)
+    if unknown:
+        raise SystemExit(f"unknown backends {sorted(unknown)}; choose from {ALL_BACKENDS}")
+    if "torch-fp32" not in backends:
+        backends.insert(0, "torch-fp32")  # the reference
+    meta = read_meta(args.model)
+    listings: list[Any] = []
+    for path in args.data:
+        listings.extend(_load_listings(path))
+    available = len(listings)
+    if available < args.n:
+        print(f"warning: only {available} listings in --data; using all of them "
+              f"(ask for --n {available} or add files)", file=sys.stderr)
+    listings = listings[: args.n]
+    n = len(listings)
+    catalog = args.model / "brands.yaml"
+    build_model_inputs(listings[:WARMUP], hints=meta.text.hints, catalog_path=catalog)
+    start = time.perf_counter()
+    texts = build_model_inputs(listings, hints=meta.text.hints, catalog_path=catalog)
+    build_seconds = time.perf_counter() - start
+    tokenizer = AutoTokenizer.from_pretrained(str(args.model))
+    lengths = np.array([len(ids) for ids in tokenizer(
+        texts, truncation=True, max_length=meta.text.max_length)["input_ids"]])
+    config = json.loads((args.model / "config.json").read_text(encoding="utf-8"))
+    flops = model_flops(config, lengths)
+
+    with tempfile.TemporaryDirectory(prefix="nlp-ip-bench-") as tmp:
+        work = Path(tmp)
+        write_jsonl(work / "listings.jsonl", listings)
+        (work / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+        export_dir = args.export_dir or work / "exports"
+        folders = {"pipeline": args.model, "torch-fp32": args.model, "torch-bf16": args.model}
+        if "onnx-fp32" in backends:
+            folders["onnx-fp32"] = args.onnx_fp32 or _ensure_onnx(args.model, export_dir, None)
+        if "onnx-int8" in backends:
+            folders["onnx-int8"] = args.onnx_int8 or _ensure_onnx(args.model, export_dir, "int8")
+        peaks = _spawn("peak", args, args.model, work)["peaks"]
+        results: dict[str, dict[str, Any]] = {}
+        order = ["torch-fp32"] + [b for b in backends if b != "torch-fp32"]
+        for backend in order:
+            print(f"running {backend} on {n} listings ...", file=sys.stderr)
+            results[backend] = _spawn(backend, args, folders[backend], work)
+
+    reference = results["torch-fp32"]["probs"]
+    pipeline_rate = (n / results["pipeline"]["seconds"]) if "pipeline" in results else None
+    peak_key = {"pipeline": "torch-fp32", "torch-fp32": "torch-fp32",
+                "torch-bf16": "torch-bf16", "onnx-fp32": "ort-fp32", "onnx-int8": "ort-int8"}
+    rows = []
+    for backend in backends:
+        result = results[backend]
+        probs = result["probs"]
+        rate = n / result["seconds"]
+        diff = np.abs(probs - reference)
+        peak = peaks.get(peak_key[backend])
+        e2e = result.get("e2e_seconds", build_seconds + result["seconds"])
+        rows.append({
+            "backend": backend,
+            "listings_per_s": round(rate, 1),
+            "ratio_vs_pipeline": round(rate / pipeline_rate, 2) if pipeline_rate else None,
+            "label_agreement": round(float((probs.argmax(1) == reference.argmax(1)).mean()), 5),
+            "mean_prob_diff": round(float(diff.mean()), 6),
+            "max_prob_diff": round(float(diff.max()), 6),
+            "peak_rss_mb": round(result["peak_rss_mb"], 1),
+            "roofline_share": round(flops / result["seconds"] / peak, 4) if peak else None,
+            "end_to_end_per_s": round(n / e2e, 1),
+            "gflops": round(flops / result["seconds"] / 1e9, 2),
+            "peak_gflops": round(peak / 1e9, 1) if peak else None,
+            "seconds": round(result["seconds"], 2),
+        })
+    header = (f"CPU: {cpu_model()}; {args.threads} threads; bf16 instructions: "
+              f"{cpu_supports_bf16()}; {n} listings ({available} available), mean "
+              f"{lengths.mean():.1f} real tokens (max length {meta.text.max_length}); model "
+              f"{meta.model_version}; max_batch_tokens {args.max_batch_tokens}; text builder "
+              f"alone {n / build_seconds:.1f} listings/s")
+    print(header)
+    print("measured matmul peaks (GFLOP/s): "
+          + ", ".join(f"{k} {v / 1e9:.1f}" for k, v in peaks.items()))
+    cols = ["backend", "listings_per_s", "ratio_vs_pipeline", "label_agreement",
+            "mean_prob_diff", "max_prob_diff", "peak_rss_mb", "roofline_share", "gflops",
+            "end_to_end_per_s"]
+    print(" | ".join(cols))
+    for row in rows:
+        print(" | ".join(str(row[c]) for c in cols))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

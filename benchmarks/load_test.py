@@ -1,0 +1,450 @@
+"""Load test of ``nlp-ip serve`` on loopback: bounded in requests and time, stops by itself.
+
+Usage::
+
+    python benchmarks/load_test.py --model runs/default/model-best [--backend auto]
+        [--data data/seed/listings.jsonl] [--phase-s 15] [--json out.json]
+    python benchmarks/load_test.py --url http://127.0.0.1:8000 --api-key KEY --model DIR
+
+Without ``--url`` it starts a real server process (``python -m nlp_ip serve``) on
+127.0.0.1 and a free port with a throw-away key, and stops it at the end
+(SIGTERM, then its exit code is checked). Only loopback addresses are accepted.
+
+Phases, each bounded by ``--phase-s`` seconds and ``--max-requests`` requests:
+
+(a) engine offline batched throughput: ``ListingClassifier.predict`` on
+    ``--offline-n`` listings in this process, with the backend the server reports;
+(b) 32 concurrent clients (closed loop) sending single-listing requests:
+    throughput, and its ratio to (a) (target >= 0.70);
+(c) open loop at half of (b)'s throughput: p50/p95/p99 latency (target p99 <= 250 ms),
+    measured from each request's scheduled start (no coordinated omission);
+(d) open loop at twice (b)'s throughput: the status codes (target: only 200 and 429,
+    no 5xx, no connection errors) and the server's RSS before and after (flat).
+
+The load generator is a small asyncio HTTP/1.1 client over keep-alive
+connections with pre-built requests, so on a 2-core machine it takes as little
+CPU as possible from the server it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTING_FIELDS = ("id", "title", "description", "price", "currency", "brand")
+
+
+# -- data -----------------------------------------------------------------------------------
+
+def load_listings(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                raw = json.loads(line)
+                rows.append({k: raw[k] for k in LISTING_FIELDS if raw.get(k) is not None})
+    if not rows:
+        raise SystemExit(f"{path} holds no listings")
+    return rows
+
+
+# -- raw HTTP/1.1 client ----------------------------------------------------------------------
+
+class Connection:
+    """One keep-alive connection; ``send`` returns (status, body)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        reused = self.writer is not None
+        if self.writer is None:
+            await self._open()
+        assert self.reader is not None and self.writer is not None
+        self.writer.write(request)
+        try:
+            status_line = await self.reader.readline()
+        except ConnectionResetError:
+            status_line = b""
+        if not status_line:
+            self.close()
+            if reused:  # an idle keep-alive connection the server had closed: resend once
+                return await self.send(request)
+            raise ConnectionError("server closed the connection")
+        status = int(status_line.split()[1])
+        length = 0
+        close = False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        body = await self.reader.readexactly(length) if length else b""
+        if close:
+            self.close()
+        return status, body
+
+
+def build_request(host: str, port: int, key: str | None, listing: dict[str, Any]) -> bytes:
+    body = json.dumps({"listings": [listing]}).encode("utf-8")
+    auth = f"Authorization: Bearer {key}\r\n" if key else ""
+    head = (f"POST /v1/classify HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode("latin-1") + body
+
+
+async def closed_loop(host: str, port: int, requests: list[bytes], *, clients: int,
+                      seconds: float, max_requests: int) -> dict[str, Any]:
+    """``clients`` connections, each sending its next request as soon as one is answered."""
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
+    sent = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def client(i: int) -> None:
+        nonlocal sent
+        conn = Connection(host, port)
+        j = i
+        while time.perf_counter() < stop_at and sent < max_requests:
+            sent += 1
+            t0 = time.perf_counter()
+            try:
+                status, _ = await conn.send(requests[j % len(requests)])
+                statuses[str(status)] += 1
+                if status == 200:
+                    latencies.append(time.perf_counter() - t0)
+            except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
+                statuses[f"error:{type(exc).__name__}"] += 1
+                conn.close()
+            j += clients
+        conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "statuses": dict(statuses), "ok": statuses["200"],
+            "throughput": statuses["200"] / elapsed, "latencies": latencies}
+
+
+async def open_loop(host: str, port: int, requests: list[bytes], *, rate: float,
+                    seconds: float, max_requests: int, max_connections: int = 2048
+                    ) -> dict[str, Any]:
+    """Requests start on a fixed schedule (``rate`` per second) whatever the answers do."""
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
+    idle: list[Connection] = []
+    open_count = 0
+    tasks: set[asyncio.Task[None]] = set()
+    n = min(max_requests, int(rate * seconds))
+    interval = 1.0 / rate
+    started = time.perf_counter()
+
+    async def one(k: int, scheduled: float) -> None:
+        nonlocal open_count
+        conn = idle.pop() if idle else None
+        if conn is None:
+            if open_count >= max_connections:
+                statuses["client_saturated"] += 1
+                return
+            open_count += 1
+            conn = Connection(host, port)
+        try:
+            status, _ = await conn.send(requests[k % len(requests)])
+            statuses[str(status)] += 1
+            latencies.append(time.perf_counter() - scheduled)
+            idle.append(conn)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
+            statuses[f"error:{type(exc).__name__}"] += 1
+            conn.close()
+            open_count -= 1
+
+    for k in range(n):
+        scheduled = started + k * interval
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(k, scheduled))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.wait(tasks, timeout=60)
+    elapsed = time.perf_counter() - started
+    for conn in idle:
+        conn.close()
+    return {"seconds": elapsed, "target_rate": rate, "sent": n, "statuses": dict(statuses),
+            "latencies": latencies}
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50_ms": float("nan"), "p95_ms": float("nan"), "p99_ms": float("nan")}
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50_ms": 1000 * q[49], "p95_ms": 1000 * q[94], "p99_ms": 1000 * q[98]}
+
+
+# -- server process -----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_get(url: str, key: str | None, timeout: float = 5.0) -> tuple[int, Any]:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    r = httpx.get(url, headers=headers, timeout=timeout)
+    try:
+        return r.status_code, r.json()
+    except ValueError:
+        return r.status_code, r.text
+
+
+def start_server(model: str, backend: str, keys_file: Path, port: int,
+                 extra: list[str]) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "nlp_ip", "serve", "--model", model, "--backend", backend,
+           "--host", "127.0.0.1", "--port", str(port), "--keys-file", str(keys_file), *extra]
+    log = open(keys_file.parent / "server.log", "wb")
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+
+
+def wait_ready(base: str, proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"the server exited with code {proc.returncode} before it was ready")
+        try:
+            if http_get(base + "/readyz", None, 2)[0] == 200:
+                return
+        except Exception:
+            pass
+        time.sleep(0.25)
+    raise SystemExit(f"{base} was not ready within {timeout:.0f} s")
+
+
+def metric_summary(text: str) -> dict[str, float]:
+    """Mean rows per engine batch, batches, rejections, from the Prometheus text."""
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            try:
+                values[name] = float(value)
+            except ValueError:
+                continue
+    batches = values.get("nlp_ip_batch_size_rows_count", 0.0)
+    rows = values.get("nlp_ip_batch_size_rows_sum", 0.0)
+    return {"engine_batches": batches, "mean_rows_per_batch": rows / batches if batches else 0,
+            "rejected_overloaded": values.get('nlp_ip_rejections_total{reason="overloaded"}', 0),
+            "rejected_timeout": values.get('nlp_ip_rejections_total{reason="timeout"}', 0)}
+
+
+def rss_mb(pid: int) -> float:
+    import psutil
+
+    return float(psutil.Process(pid).memory_info().rss / 2**20)
+
+
+def offline_throughput(model: str, backend: str, listings: list[dict[str, Any]], n: int,
+                       seconds: float) -> dict[str, Any]:
+    from nlp_ip.inference import ListingClassifier
+
+    clf = ListingClassifier.from_pretrained(model, backend=backend)
+    rows = [listings[i % len(listings)] for i in range(n)]
+    clf.predict(rows[:64])  # warm-up
+    done = 0
+    started = time.perf_counter()
+    while True:
+        clf.predict(rows)
+        done += len(rows)
+        if time.perf_counter() - started >= min(seconds, 10.0) or done >= 4 * n:
+            break
+    elapsed = time.perf_counter() - started
+    name = clf.backend_name
+    clf.close()
+    return {"backend": name, "listings": done, "seconds": elapsed,
+            "listings_per_s": done / elapsed}
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True, help="model folder (also for phase a)")
+    parser.add_argument("--backend", default="auto")
+    parser.add_argument("--url", help="target a running server (loopback only)")
+    parser.add_argument("--api-key", help="key for --url (else NLP_IP_API_KEY)")
+    parser.add_argument("--data", default=str(ROOT / "data" / "seed" / "listings.jsonl"))
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--phase-s", type=float, default=15.0, help="seconds per phase")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="per phase")
+    parser.add_argument("--offline-n", type=int, default=2000)
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="extra flag for `nlp-ip serve` (repeatable)")
+    parser.add_argument("--ready-timeout", type=float, default=180.0)
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args(argv)
+
+    listings = load_listings(Path(args.data))
+    rng = random.Random(0)
+    rng.shuffle(listings)
+    results: dict[str, Any] = {"model": args.model, "data": args.data, "clients": args.clients,
+                               "cpu_count": os.cpu_count()}
+    proc: subprocess.Popen[bytes] | None = None
+    tmp = Path(tempfile.mkdtemp(prefix="nlp-ip-load-"))
+    hard_deadline = time.monotonic() + args.ready_timeout + 8 * args.phase_s + 240
+
+    def on_alarm(*_: Any) -> None:
+        raise TimeoutError("the load test ran past its time bound")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(int(hard_deadline - time.monotonic()))
+    try:
+        if args.url:
+            url = urlsplit(args.url)
+            if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+                raise SystemExit("--url must be a loopback address (127.0.0.1, localhost, ::1)")
+            host, port = "127.0.0.1" if url.hostname == "localhost" else url.hostname, \
+                url.port or 80
+            key = args.api_key or os.environ.get("NLP_IP_API_KEY")
+            base = args.url.rstrip("/")
+            pid = None
+        else:
+            from nlp_ip.serve.keys import add_key
+
+            key = add_key(tmp / "keys.json", "load-test", ["classify", "metrics"])
+            host, port = "127.0.0.1", free_port()
+            base = f"http://{host}:{port}"
+            proc = start_server(args.model, args.backend, tmp / "keys.json", port,
+                                args.server_arg)
+            pid = proc.pid
+        t0 = time.perf_counter()
+        wait_ready(base, proc, args.ready_timeout)
+        results["server_ready_s"] = time.perf_counter() - t0
+        status, info = http_get(base + "/v1/model", key)
+        if status != 200:
+            raise SystemExit(f"GET /v1/model answered {status}: {info}")
+        backend = info["backend"]
+        results.update(server_backend=backend, model_version=info["model_version"],
+                       server_batching=info["batching"])
+        print(f"server {base} ready: model {info['model_version']}, backend {backend}",
+              flush=True)
+
+        a = offline_throughput(args.model, backend, listings, args.offline_n, args.phase_s)
+        results["a_offline"] = a
+        print(f"(a) offline engine: {a['listings_per_s']:.1f} listings/s "
+              f"({a['listings']} listings, backend {a['backend']})", flush=True)
+
+        requests = [build_request(host, port, key, x) for x in listings]
+        if pid is not None:
+            results["rss_mb_start"] = rss_mb(pid)
+        asyncio.run(closed_loop(host, port, requests, clients=args.clients,
+                                seconds=min(3.0, args.phase_s), max_requests=2000))  # warm
+        b = asyncio.run(closed_loop(host, port, requests, clients=args.clients,
+                                    seconds=args.phase_s, max_requests=args.max_requests))
+        b_lat = percentiles(b.pop("latencies"))
+        ratio = b["throughput"] / a["listings_per_s"]
+        results["b_closed_loop"] = {**b, **b_lat, "ratio_to_offline": ratio}
+        print(f"(b) {args.clients} clients, 1 listing each: {b['throughput']:.1f} req/s = "
+              f"{ratio:.1%} of offline (target >= 70%); statuses {b['statuses']}; "
+              f"p50 {b_lat['p50_ms']:.1f} ms p99 {b_lat['p99_ms']:.1f} ms", flush=True)
+
+        half = max(1.0, b["throughput"] / 2)
+        c = asyncio.run(open_loop(host, port, requests, rate=half, seconds=args.phase_s,
+                                  max_requests=args.max_requests))
+        c_lat = percentiles(c.pop("latencies"))
+        results["c_half_rate"] = {**c, **c_lat}
+        print(f"(c) open loop at {half:.1f} req/s: p50 {c_lat['p50_ms']:.1f} ms, "
+              f"p95 {c_lat['p95_ms']:.1f} ms, p99 {c_lat['p99_ms']:.1f} ms "
+              f"(target p99 <= 250 ms); statuses {c['statuses']}", flush=True)
+
+        if pid is not None:
+            results["rss_mb_before_overload"] = rss_mb(pid)
+        double = 2 * b["throughput"]
+        d = asyncio.run(open_loop(host, port, requests, rate=double, seconds=args.phase_s,
+                                  max_requests=args.max_requests))
+        d_lat = percentiles(d.pop("latencies"))
+        time.sleep(1.0)
+        if pid is not None:
+            results["rss_mb_after_overload"] = rss_mb(pid)
+        d2 = asyncio.run(open_loop(host, port, requests, rate=double, seconds=args.phase_s,
+                                   max_requests=args.max_requests))
+        d2.pop("latencies")
+        time.sleep(1.0)
+        if pid is not None:
+            results["rss_mb_after_second_overload"] = rss_mb(pid)
+        statuses = Counter(d["statuses"]) + Counter(d2["statuses"])
+        bad = {k: v for k, v in statuses.items() if k not in ("200", "429")}
+        results["d_double_rate"] = {**d, **d_lat, "second_run": d2,
+                                    "statuses_total": dict(statuses), "unexpected": bad}
+        rss = ""
+        if pid is not None:
+            rss = (f"; server RSS {results['rss_mb_before_overload']:.0f} MB before, "
+                   f"{results['rss_mb_after_overload']:.0f} MB after one, "
+                   f"{results['rss_mb_after_second_overload']:.0f} MB after two overload runs")
+        print(f"(d) open loop at {double:.1f} req/s (2x), two runs: statuses {dict(statuses)}"
+              f"{rss}", flush=True)
+        status, metrics = http_get(base + "/metrics", key)
+        if status == 200:
+            results["server_metrics"] = metric_summary(str(metrics))
+            print(f"server metrics: {results['server_metrics']}", flush=True)
+        results["passed"] = {
+            "b_ratio_ge_70pct": ratio >= 0.70,
+            "c_p99_le_250ms": c_lat["p99_ms"] <= 250.0,
+            "d_only_200_429": not bad,
+        }
+        if pid is not None:
+            growth = results["rss_mb_after_second_overload"] - results["rss_mb_after_overload"]
+            results["rss_growth_second_overload_mb"] = growth
+            results["passed"]["d_memory_flat"] = growth < 25.0
+    finally:
+        signal.alarm(0)
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                results["server_exit_code"] = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                results["server_exit_code"] = "killed"
+            results["server_log_tail"] = (tmp / "server.log").read_text(
+                errors="replace")[-2000:]
+    print(json.dumps(results.get("passed", {}), indent=2))
+    print(f"server exit code: {results.get('server_exit_code')}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 0 if all(results.get("passed", {"x": False}).values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

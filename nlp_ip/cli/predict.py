@@ -1,0 +1,74 @@
+"""``nlp-ip predict``: classify a JSONL, CSV or Parquet file into a result file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    from nlp_ip.inference.backends import BACKENDS
+
+    parser = subparsers.add_parser(
+        "predict", help="classify a file of listings (JSONL, CSV or Parquet)",
+        description="Classify every row of --input and write one result row per input row "
+                    "to --output (format from the suffix): id, label, prob_<label>, "
+                    "confidence, decision, model_version, error. Bad rows become error rows; "
+                    "the run goes on. Example: nlp-ip predict --model runs/default/model-best "
+                    "--input listings.jsonl --output predictions.parquet",
+    )
+    parser.add_argument("--model", required=True, type=Path, help="model folder")
+    parser.add_argument("--input", required=True,
+                        help="listings: .jsonl/.ndjson, .csv or .parquet")
+    parser.add_argument("--output", required=True,
+                        help="results: .jsonl/.ndjson, .csv or .parquet")
+    parser.add_argument("--backend", default="auto", choices=("auto", *BACKENDS),
+                        help="inference backend (default: auto, or $NLP_IP_BACKEND)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip ids already in --output and append the rest")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    parser.add_argument("--strict", action="store_true",
+                        help="stop at the first bad row instead of writing an error row")
+    parser.add_argument("--batch-size", type=int, default=None, metavar="ROWS",
+                        help="rows read, sorted and packed together (default 1024); memory "
+                             "grows with it")
+    parser.add_argument("--max-batch-tokens", type=int, default=None, metavar="TOKENS",
+                        help="token budget of one forward pass (rows x padded length)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="compute threads (default: the cores this process may use)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # --engine ray and its options (nlp_ip.distributed; Ray is imported only when used).
+    from nlp_ip.distributed.cli import add_ray_arguments
+
+    add_ray_arguments(parser)
+    parser.set_defaults(func=predict_cli)
+
+
+def predict_cli(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        from nlp_ip.distributed.cli import run_ray
+
+        return run_ray(args)
+    from nlp_ip.errors import InvalidInputError
+    from nlp_ip.inference import ListingClassifier
+    from nlp_ip.inference.engine import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_BATCH_TOKENS
+    from nlp_ip.inference.files import predict_file
+
+    for name in ("batch_size", "max_batch_tokens", "threads"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise InvalidInputError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    classifier = ListingClassifier.from_pretrained(
+        args.model, backend=args.backend, num_threads=args.threads,
+        max_batch_tokens=args.max_batch_tokens or DEFAULT_MAX_BATCH_TOKENS,
+        chunk_size=args.batch_size or DEFAULT_CHUNK_SIZE)
+    with classifier:
+        summary = predict_file(classifier, args.input, args.output, resume=args.resume,
+                               overwrite=args.overwrite, strict=args.strict,
+                               progress=not args.no_progress and sys.stderr.isatty())
+    print(f"{summary.output}: {summary.predicted} predicted, {summary.errors} error rows, "
+          f"{summary.skipped} already done; {summary.listings_per_s:.1f} listings/s "
+          f"({summary.backend}, {summary.seconds:.1f}s)", file=sys.stderr)
+    return 0

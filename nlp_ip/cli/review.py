@@ -1,0 +1,167 @@
+"""``nlp-ip review``: the reviewer workbench (build, serve, add-user, export)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+
+from nlp_ip.errors import InvalidInputError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``review`` command group."""
+    parser = subparsers.add_parser(
+        "review", help="queue borderline predictions for people and record their decisions",
+        description="Reviewer workbench: build a queue of borderline predictions, serve the "
+                    "review page, manage reviewer accounts, export decisions for training.")
+    sub = parser.add_subparsers(dest="review_command", metavar="SUBCOMMAND")
+
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=show_help)
+
+    build = sub.add_parser("build", help="classify a file and queue its borderline listings")
+    build.add_argument("--model", required=True, help="model folder (nlp-ip train/export)")
+    build.add_argument("--input", required=True, help="listings (JSONL, CSV or Parquet)")
+    build.add_argument("--db", required=True, help="review database (SQLite), created if absent")
+    build.add_argument("--max-margin", type=float, default=0.2,
+                       help="also queue listings whose two best labels are within this "
+                            "margin (default 0.2)")
+    build.add_argument("--rank", choices=("uncertainty", "brand", "risk"),
+                       default="uncertainty", help="queue order (default uncertainty)")
+    build.add_argument("--train-data", help="labeled listings for 'similar examples'")
+    build.add_argument("--neighbours", type=int, default=5,
+                       help="similar examples per item (default 5)")
+    build.add_argument("--explain", choices=("auto", "occlusion", "integrated-gradients"),
+                       default="auto", help="attribution method (default auto = occlusion)")
+    build.add_argument("--backend", default="auto", help="inference backend (default auto)")
+    build.add_argument("--max-words", type=int, default=200,
+                       help="words per listing to attribute (default 200)")
+    build.set_defaults(func=_build)
+
+    serve = sub.add_parser("serve", help="serve the review page")
+    serve.add_argument("--db", required=True, help="review database")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument("--secret-file", help="file with the cookie-signing secret (default: "
+                                             "$NLP_IP_REVIEW_SECRET or DB.secret)")
+    serve.add_argument("--secure-cookies", action="store_true",
+                       help="mark cookies Secure (use behind HTTPS)")
+    serve.add_argument("--session-hours", type=float, default=8.0)
+    serve.set_defaults(func=_serve)
+
+    add_user = sub.add_parser("add-user", help="create a reviewer account")
+    add_user.add_argument("name")
+    add_user.add_argument("--db", required=True, help="review database")
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input instead of prompting")
+    add_user.add_argument("--replace", action="store_true",
+                          help="set a new password for an existing account")
+    add_user.set_defaults(func=_add_user)
+
+    export = sub.add_parser("export", help="write decisions as labeled listings (JSONL), "
+                                           "or the queue as Label Studio tasks")
+    export.add_argument("--db", required=True, help="review database")
+    export.add_argument("--out", required=True, help="output file")
+    export.add_argument("--format", choices=("jsonl", "label-studio"), default="jsonl",
+                        help="jsonl: decisions as labeled listings (default); label-studio: "
+                             "queued items as tasks with the model's pre-annotations")
+    export.set_defaults(func=_export)
+
+    imp = sub.add_parser("import", help="record a Label Studio or Argilla export as decisions")
+    imp.add_argument("file", help="Label Studio JSON export or Argilla records JSON")
+    imp.add_argument("--db", required=True, help="review database")
+    imp.set_defaults(func=_import)
+
+    report = sub.add_parser("report", help="decision counts, overturn rates, throughput "
+                                           "(markdown + HTML)")
+    report.add_argument("--db", required=True, help="review database")
+    report.add_argument("--out", required=True, help="output folder")
+    report.set_defaults(func=_report)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from nlp_ip.review.build import build_review_db
+
+    summary = build_review_db(args.model, args.input, args.db, max_margin=args.max_margin,
+                              rank=args.rank, train_data=args.train_data,
+                              neighbours=args.neighbours, explain_method=args.explain,
+                              backend=args.backend, max_words=args.max_words)
+    print(json.dumps(summary.to_dict(), indent=2))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError as exc:
+        from nlp_ip.errors import MissingExtraError
+
+        raise MissingExtraError("review", "uvicorn", "nlp-ip review serve") from exc
+    from nlp_ip.review.app import create_review_app
+
+    app = create_review_app(args.db, secret_file=args.secret_file,
+                            secure_cookies=args.secure_cookies,
+                            session_ttl_s=args.session_hours * 3600)
+    print(f"review page on http://{args.host}:{args.port}/queue", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        value = sys.stdin.readline().rstrip("\r\n")
+        if not value:
+            raise InvalidInputError("password: standard input was empty; pipe the password in")
+        return value
+    first = getpass.getpass(f"password for {args.name}: ")
+    second = getpass.getpass("repeat: ")
+    if first != second:
+        raise InvalidInputError("password: the two entries differ; run the command again")
+    return first
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from nlp_ip.review.auth import add_user
+    from nlp_ip.review.store import ReviewStore
+
+    store = ReviewStore(args.db, create=True)
+    add_user(store, args.name, _read_password(args), replace=args.replace)
+    print(f"user {args.name} {'updated' if args.replace else 'created'} in {args.db}",
+          file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.format == "label-studio":
+        from nlp_ip.review.interop import export_label_studio
+
+        count = export_label_studio(args.db, args.out)
+        print(f"wrote {count} Label Studio task(s) to {args.out}", file=sys.stderr)
+        return 0
+    from nlp_ip.review.export import export_corrections
+
+    count = export_corrections(args.db, args.out)
+    print(f"wrote {count} decision(s) to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from nlp_ip.review.interop import import_annotations
+
+    recorded, duplicates = import_annotations(args.db, args.file)
+    print(f"recorded {recorded} decision(s), {duplicates} already imported", file=sys.stderr)
+    return 0
+
+
+
+def _report(args: argparse.Namespace) -> int:
+    from nlp_ip.review.report import write_report
+
+    md, page = write_report(args.db, args.out)
+    print(f"wrote {md} and {page}", file=sys.stderr)
+    return 0

@@ -1,0 +1,528 @@
+"""Export a transformer model folder to ONNX (fp32, or int8 by dynamic quantisation).
+
+``export_onnx(model_dir, output, quantize="int8")`` writes a complete model
+folder that :meth:`ListingClassifier.from_pretrained` loads directly:
+
+- ``model.onnx``: the classifier with dynamic batch and sequence axes
+  (inputs ``input_ids`` and ``attention_mask``, output ``logits``);
+- the tokenizer files and ``config.json`` of the source folder;
+- ``brands.yaml``; ``nlp_ip.json`` with ``kind: onnx`` and an ``onnx`` field
+  (file, precision, quantisation settings, opset, exporter, the check figures);
+- ``README.md``: the source model card plus an ONNX section.
+
+How it is built, and why (each step measured on MiniLM-L6, 2 EPYC cores):
+
+1. ``torch.onnx.export`` with the TorchScript exporter (``dynamo=False``; the
+   dynamo exporter needs ``onnxscript``, which the core install does not ship),
+   opset 17, from the model loaded with *eager* attention: the SDPA path
+   traces into extra mask-building ops that made onnxruntime about 2x slower.
+2. onnxruntime's transformer optimiser fuses embedding + LayerNorm, skip
+   LayerNorm and bias + GELU (BERT-family models only); for fp32 it also fuses
+   self-attention. For int8 attention stays unfused so that its projections
+   remain plain MatMuls the quantiser can replace.
+3. int8, ``blockwise`` (default): every MatMul with a constant weight becomes
+   onnxruntime's ``MatMulNBits`` with 8-bit symmetric weights, one scale per
+   block of 32 along the input dimension, and ``accuracy_level=4``: the
+   activations are quantised to int8 per row and block at run time and the
+   products run on int8 dot-product instructions (VNNI). Per-row activation
+   scales keep the error small and make a row's result independent of the
+   other rows in its batch (measured: identical logits alone or in a batch).
+   ``dynamic`` is onnxruntime's ``quantize_dynamic`` (int8 weights per output
+   channel, uint8 activations with one scale for the whole batch tensor): as
+   fast here, but its error was 5x larger (label agreement 98.7% vs 99.7-100%
+   against fp32 on a fine-tuned MiniLM) and its results move with the batch
+   composition (up to 0.16 in a logit). The pooler and classifier head stay
+   fp32 in both.
+4. A check runs the export and the torch model on listings of several
+   lengths and batch sizes: fp32 must match to 1e-3 in the logits or the
+   export fails; the int8 differences are recorded in ``nlp_ip.json``.
+
+The ONNX folder does not load in ``transformers.pipeline`` (that needs
+PyTorch weights): keep the source folder for that, or pass
+``keep_torch_weights=True`` to copy ``model.safetensors`` along (the folder
+then also runs the torch backends).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_ip.artifact import BRANDS_FILE, ModelMeta, atomic_folder, read_meta, write_meta
+from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+ONNX_FILE = "model.onnx"
+DEFAULT_OPSET = 17
+QUANTIZE_CHOICES = ("int8",)
+#: int8 schemes: ``blockwise`` (MatMulNBits, the default) or ``dynamic`` (quantize_dynamic).
+INT8_METHODS = ("rowwise", "blockwise", "dynamic")
+DEFAULT_BLOCK_SIZE = 32
+#: Families whose graph onnxruntime's BERT optimiser knows how to fuse.
+_BERT_FAMILY = {"bert", "roberta", "xlm-roberta", "camembert", "electra"}
+#: fp32 exports must reproduce the torch logits to this absolute tolerance.
+FP32_TOLERANCE = 1e-3
+
+_CHECK_TEXTS = (
+    "Nike Air Max 90",
+    "Quilted chain flap bag, black caviar leather look, gold hardware, no logo",
+    "Replica watch 1:1 mirror quality, comes with box and papers, fast shipping worldwide, "
+    "same as original, top grade copy, buy two get one free",
+    "Case for iPhone 15 Pro, clear silicone, compatible with MagSafe | Fits snugly, raised "
+    "edges protect the camera. Not made by Apple. Ships from our warehouse in two days. " * 3,
+    "Chewy Vuiton plush dog toy | parody squeaker toy, not affiliated with any fashion house",
+    "x",
+)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export_onnx` wrote and how close it is to the torch model."""
+
+    output: Path
+    precision: str
+    file_mb: float
+    max_abs_logit_diff: float
+    max_prob_diff: float
+    seconds: float
+
+
+def _require_onnx() -> tuple[Any, Any]:
+    try:
+        import onnx
+        import onnxruntime
+    except ImportError as exc:
+        raise MissingExtraError("onnx", "onnx/onnxruntime", "ONNX export") from exc
+    return onnx, onnxruntime
+
+
+def export_onnx(model_dir: str | os.PathLike[str], output: str | os.PathLike[str], *,
+                quantize: str | None = None, int8_method: str = "blockwise",
+                block_size: int = DEFAULT_BLOCK_SIZE, per_channel: bool = True,
+                reduce_range: bool = False, optimize: bool = True, opset: int = DEFAULT_OPSET,
+                keep_torch_weights: bool = False, overwrite: bool = False) -> ExportResult:
+    """Export the transformer folder ``model_dir`` to an ONNX model folder ``output``.
+
+    ``quantize="int8"`` quantises the weights to int8 (dynamic quantisation).
+    The folder is written atomically: on any failure ``output`` is untouched.
+    """
+    started = time.perf_counter()
+    source = Path(model_dir)
+    target = Path(output)
+    meta = read_meta(source)
+    if meta.kind != "transformer":
+        raise InvalidInputError(
+            f"{source} holds a {meta.kind} model; ONNX export needs a transformer folder "
+            "written by `nlp-ip train` (e.g. runs/default/model-best)")
+    if quantize is not None and quantize not in QUANTIZE_CHOICES:
+        raise InvalidInputError(f"quantize={quantize!r} is not supported; use "
+                                f"{' or '.join(QUANTIZE_CHOICES)}, or leave it out for fp32")
+    if int8_method not in INT8_METHODS:
+        raise InvalidInputError(f"int8_method={int8_method!r} is unknown; use "
+                                f"{' or '.join(INT8_METHODS)}")
+    if block_size < 16 or block_size & (block_size - 1):
+        raise InvalidInputError(f"block_size must be a power of two >= 16, got {block_size}")
+    if opset < 17:
+        raise InvalidInputError(f"opset {opset} is too old; use 17 or newer (LayerNormalization)")
+    if target.resolve() == source.resolve():
+        raise InvalidInputError(f"--output {target} is the source folder; choose a new folder")
+    if target.exists() and not overwrite:
+        raise InvalidInputError(f"{target} already exists; choose another --output or pass "
+                                "--overwrite to replace it")
+    _require_onnx()
+
+    with atomic_folder(target, overwrite=True) as tmp:
+        fp32_path = tmp / ("model-fp32.onnx" if quantize else ONNX_FILE)
+        model_type, config = _torch_to_onnx(source, fp32_path, opset)
+        optimized = False
+        if optimize and model_type in _BERT_FAMILY:
+            optimized = _fuse(fp32_path, config, keep_attention_unfused=quantize is not None)
+        quantization: dict[str, Any] | None = None
+        onnx_path = fp32_path
+        if quantize == "int8":
+            onnx_path = tmp / ONNX_FILE
+            quantization = _quantize_int8(fp32_path, onnx_path, method=int8_method,
+                                          per_channel=per_channel, reduce_range=reduce_range,
+                                          block_size=block_size)
+            fp32_path.unlink()
+        logit_diff, prob_diff = _check(source, onnx_path, meta)
+        precision = quantize or "fp32"
+        if precision == "fp32" and logit_diff > FP32_TOLERANCE:
+            raise ModelLoadError(
+                f"the ONNX export of {source} differs from the torch model by {logit_diff:.2g} "
+                f"in the logits (tolerance {FP32_TOLERANCE}); the export is wrong. Try "
+                "--no-optimize, or report it with the model's config.json")
+        _copy_support_files(source, tmp, keep_torch_weights)
+        new_meta = _onnx_meta(meta, precision=precision, quantization=quantization,
+                              opset=opset, optimized=optimized, logit_diff=logit_diff,
+                              prob_diff=prob_diff, source=source)
+        write_meta(tmp, new_meta)
+        (tmp / "README.md").write_text(_model_card(source, new_meta, keep_torch_weights),
+                                       encoding="utf-8")
+        file_mb = onnx_path.stat().st_size / 2**20
+    seconds = time.perf_counter() - started
+    logger.info("exported %s -> %s (%s, %.1f MB, max logit diff %.2g, max prob diff %.2g, %.0fs)",
+                source, target, precision, file_mb, logit_diff, prob_diff, seconds)
+    return ExportResult(target, precision, file_mb, logit_diff, prob_diff, seconds)
+
+
+def _torch_to_onnx(source: Path, path: Path, opset: int) -> tuple[str, Any]:
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(source), attn_implementation="eager")
+        tokenizer = AutoTokenizer.from_pretrained(str(source))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{source}: cannot load the model for export: {exc}") from exc
+    model = model.eval()
+    # Two rows of different lengths, so the traced graph handles padding.
+    dummy = tokenizer(["a listing title with a few words", "short"], padding=True,
+                      return_tensors="pt", return_token_type_ids=False)
+    axes = {0: "batch", 1: "sequence"}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # TracerWarnings about Python-side shape checks
+        torch.onnx.export(
+            model, (dummy["input_ids"], dummy["attention_mask"]), str(path),
+            input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": {0: "batch"}},
+            opset_version=opset, do_constant_folding=True, dynamo=False,
+        )
+    return str(getattr(model.config, "model_type", "")), model.config
+
+
+def _fuse(path: Path, config: Any, *, keep_attention_unfused: bool) -> bool:
+    """Fuse LayerNorm / GELU / embeddings (and attention for fp32) with onnxruntime's optimiser."""
+    from onnxruntime.transformers import optimizer
+    from onnxruntime.transformers.fusion_options import FusionOptions
+
+    options = FusionOptions("bert")
+    if keep_attention_unfused:
+        options.enable_attention = False
+    try:
+        fused = optimizer.optimize_model(
+            str(path), model_type="bert", num_heads=int(config.num_attention_heads),
+            hidden_size=int(config.hidden_size), optimization_options=options, opt_level=0)
+    except Exception as exc:  # the optimiser raises assorted errors on unknown graphs
+        logger.warning("onnxruntime optimiser failed (%s); keeping the unfused graph", exc)
+        return False
+    logger.info("fused operators: %s",
+                {k: v for k, v in fused.get_fused_operator_statistics().items() if v})
+    fused.save_model_to_file(str(path))
+    return True
+
+
+def _head_nodes(graph: Any) -> list[str]:
+    """MatMul/Gemm nodes of the pooler and classifier head (one token per row: cheap, kept fp32)."""
+    producers = {out: node for node in graph.node for out in node.output}
+    names = {n.name for n in graph.node if n.op_type in ("MatMul", "Gemm")
+             and ("pooler" in n.name or "classifier" in n.name)}
+    # Whatever the optimiser renamed: walk back from the logits through Add/Identity.
+    frontier = [o.name for o in graph.output]
+    while frontier:
+        node = producers.get(frontier.pop())
+        if node is None:
+            continue
+        if node.op_type in ("MatMul", "Gemm"):
+            names.add(node.name)
+        elif node.op_type in ("Add", "Identity", "Reshape"):
+            frontier.extend(node.input)
+    return sorted(names)
+
+
+class _DropOnnxruntimeLogs(logging.Filter):
+    """The quantiser logs advice on the root logger; it is not the user's business."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "onnxruntime" not in record.pathname
+
+
+def _quiet_onnxruntime() -> Any:
+    """Context: drop the quantiser's advice, which it logs on the root logger."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def quiet() -> Any:
+        drop = _DropOnnxruntimeLogs()
+        root = logging.getLogger()
+        targets: list[Any] = [root, *root.handlers]
+        for item in targets:
+            item.addFilter(drop)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield
+        finally:
+            for item in targets:
+                item.removeFilter(drop)
+
+    return quiet()
+
+
+def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool,
+                   reduce_range: bool, block_size: int) -> dict[str, Any]:
+    import onnx
+
+    head = _head_nodes(onnx.load(str(source), load_external_data=False).graph)
+    if method == "rowwise":
+        count = _quantize_rowwise(source, target, exclude=set(head))
+        return {"method": "rowwise", "weight_type": "int8 per output channel",
+                "op": "MatMulInteger (u8 x s8)",
+                "activations": "int8 per row (token), at run time",
+                "matmuls_quantized": count, "nodes_excluded": head}
+    if method == "blockwise":
+        count = _quantize_blockwise(source, target, block_size=block_size, exclude=set(head))
+        return {"method": "blockwise", "weight_type": "int8 (symmetric)", "op": "MatMulNBits",
+                "block_size": block_size, "accuracy_level": 4,
+                "activations": f"int8 per row and block of {block_size}, at run time",
+                "matmuls_quantized": count, "nodes_excluded": head}
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet_onnxruntime():
+        quantize_dynamic(
+            str(source), str(target), weight_type=QuantType.QInt8, per_channel=per_channel,
+            reduce_range=reduce_range, nodes_to_exclude=head,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    return {"method": "dynamic", "weight_type": "int8", "op": "MatMulInteger",
+            "activations": "uint8 per tensor (whole batch), at run time",
+            "per_channel": per_channel, "reduce_range": reduce_range, "nodes_excluded": head}
+
+
+def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
+    """Replace each MatMul with a constant 2-D weight by an int8 product with per-row scales.
+
+    Weights: symmetric int8, one scale per output column. Activations: at run
+    time, symmetric int8 with one scale per row (per token), computed from the
+    row's largest magnitude, stored as uint8 with the constant zero point 128
+    so that onnxruntime runs its fast u8 x s8 ``MatMulInteger`` kernel (VNNI).
+    The int32 result is scaled back by row scale x column scale. A row's
+    result never depends on the other rows of the batch. Standard ONNX ops only.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load(str(source))
+    graph = model.graph
+    initializers = {t.name: t for t in graph.initializer}
+    uses: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            uses[name] = uses.get(name, 0) + 1
+    constants = {"rq_127": np.array(127, np.float32), "rq_128": np.array(128, np.float32),
+                 "rq_eps": np.array(1e-12, np.float32), "rq_zp": np.array(128, np.uint8)}
+    graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in constants.items())
+    quantized_inputs: dict[str, tuple[str, str]] = {}  # activation -> (uint8 tensor, row scale)
+    nodes = []
+    count = 0
+    for node in graph.node:
+        weight = initializers.get(node.input[1]) if node.op_type == "MatMul" else None
+        if (weight is None or node.name in exclude or len(weight.dims) != 2
+                or weight.data_type != TensorProto.FLOAT):
+            nodes.append(node)
+            continue
+        w = numpy_helper.to_array(weight).astype(np.float32)
+        w_scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
+        w_q = np.clip(np.round(w / w_scale), -127, 127).astype(np.int8)
+        tag = f"rq{count}"
+        graph.initializer.extend([numpy_helper.from_array(w_q, f"{weight.name}_int8"),
+                                  numpy_helper.from_array(w_scale.astype(np.float32),
+                                                          f"{weight.name}_scale")])
+        x = node.input[0]
+        if x not in quantized_inputs:
+            p = f"{tag}_x"
+            nodes += [
+                helper.make_node("Abs", [x], [f"{p}_abs"], name=f"{p}_Abs"),
+                helper.make_node("ReduceMax", [f"{p}_abs"], [f"{p}_max"], axes=[-1],
+                                 keepdims=1, name=f"{p}_ReduceMax"),
+                helper.make_node("Max", [f"{p}_max", "rq_eps"], [f"{p}_max1"], name=f"{p}_Max"),
+                helper.make_node("Div", [f"{p}_max1", "rq_127"], [f"{p}_scale"],
+                                 name=f"{p}_Scale"),
+                helper.make_node("Div", [x, f"{p}_scale"], [f"{p}_div"], name=f"{p}_Div"),
+                helper.make_node("Round", [f"{p}_div"], [f"{p}_round"], name=f"{p}_Round"),
+                helper.make_node("Add", [f"{p}_round", "rq_128"], [f"{p}_shift"],
+                                 name=f"{p}_Shift"),
+                helper.make_node("Cast", [f"{p}_shift"], [f"{p}_u8"], to=TensorProto.UINT8,
+                                 name=f"{p}_Cast"),
+            ]
+            quantized_inputs[x] = (f"{p}_u8", f"{p}_scale")
+        x_u8, x_scale = quantized_inputs[x]
+        nodes += [
+            helper.make_node("MatMulInteger", [x_u8, f"{weight.name}_int8", "rq_zp"],
+                             [f"{tag}_i32"], name=f"{node.name}_int8"),
+            helper.make_node("Cast", [f"{tag}_i32"], [f"{tag}_f32"], to=TensorProto.FLOAT,
+                             name=f"{tag}_CastOut"),
+            helper.make_node("Mul", [f"{tag}_f32", f"{weight.name}_scale"], [f"{tag}_col"],
+                             name=f"{tag}_ColScale"),
+            helper.make_node("Mul", [f"{tag}_col", x_scale], list(node.output),
+                             name=f"{tag}_RowScale"),
+        ]
+        uses[weight.name] -= 1
+        count += 1
+    del graph.node[:]
+    graph.node.extend(nodes)
+    for tensor in [t for t in graph.initializer if uses.get(t.name, 1) == 0]:
+        graph.initializer.remove(tensor)
+    onnx.save(model, str(target))
+    return count
+
+
+def _quantize_blockwise(source: Path, target: Path, *, block_size: int,
+                        exclude: set[str]) -> int:
+    """Replace each MatMul with a constant 2-D weight by an 8-bit ``MatMulNBits``.
+
+    Weights: symmetric int8, one scale per block of ``block_size`` along K for
+    each output column. ``accuracy_level=4`` makes onnxruntime quantise the
+    activations to int8 per row and block and run int8 dot products (VNNI),
+    so a row's result does not depend on the other rows of the batch.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+    from onnxruntime.capi._pybind_state import quantize_matmul_8bits
+
+    model = onnx.load(str(source))
+    graph = model.graph
+    initializers = {t.name: t for t in graph.initializer}
+    uses: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            uses[name] = uses.get(name, 0) + 1
+    nodes = []
+    count = 0
+    for node in graph.node:
+        weight = initializers.get(node.input[1]) if node.op_type == "MatMul" else None
+        if (weight is None or node.name in exclude or len(weight.dims) != 2
+                or weight.data_type != onnx.TensorProto.FLOAT):
+            nodes.append(node)
+            continue
+        w = numpy_helper.to_array(weight).astype(np.float32)
+        k, n = w.shape
+        k_blocks = (k + block_size - 1) // block_size
+        padded = np.zeros((k_blocks * block_size, n), dtype=np.float32)
+        padded[:k] = w
+        packed = np.zeros((n, k_blocks, block_size), dtype=np.uint8)
+        scales = np.zeros((n, k_blocks), dtype=np.float32)
+        zero_points = np.zeros((n, k_blocks), dtype=np.uint8)
+        quantize_matmul_8bits(packed, padded, scales, zero_points, block_size, n, k, True)
+        q_name, s_name = f"{weight.name}_Q8", f"{weight.name}_scales"
+        graph.initializer.extend([numpy_helper.from_array(packed, q_name),
+                                  numpy_helper.from_array(scales.reshape(-1), s_name)])
+        nodes.append(helper.make_node(
+            "MatMulNBits", [node.input[0], q_name, s_name], list(node.output),
+            name=f"{node.name}_Q8", domain="com.microsoft", K=k, N=n, bits=8,
+            block_size=block_size, accuracy_level=4))
+        uses[weight.name] -= 1
+        count += 1
+    del graph.node[:]
+    graph.node.extend(nodes)
+    unused = [t for t in graph.initializer if uses.get(t.name, 1) == 0]
+    for tensor in unused:
+        graph.initializer.remove(tensor)
+    if not any(op.domain == "com.microsoft" for op in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.save(model, str(target))
+    return count
+
+
+def _check(source: Path, onnx_path: Path, meta: ModelMeta) -> tuple[float, float]:
+    """Max |logit| and |probability| difference, export vs torch, over mixed batches."""
+    import onnxruntime as ort
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(source))
+    model = AutoModelForSequenceClassification.from_pretrained(str(source)).eval()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    texts = list(_CHECK_TEXTS)
+    logit_diff = prob_diff = 0.0
+    for batch in ([texts[0]], texts[:3], texts, texts[::-1] * 2):
+        enc = tokenizer(batch, truncation=True, max_length=meta.text.max_length, padding=True,
+                        return_tensors="np", return_token_type_ids=False)
+        ids = enc["input_ids"].astype(np.int64)
+        mask = enc["attention_mask"].astype(np.int64)
+        got = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        with torch.inference_mode():
+            want = model(input_ids=torch.from_numpy(ids),
+                         attention_mask=torch.from_numpy(mask)).logits.numpy()
+        logit_diff = max(logit_diff, float(np.abs(got - want).max()))
+        prob_diff = max(prob_diff, float(np.abs(_softmax(got / meta.temperature)
+                                                - _softmax(want / meta.temperature)).max()))
+    return logit_diff, prob_diff
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def _copy_support_files(source: Path, target: Path, keep_torch_weights: bool) -> None:
+    from transformers import AutoTokenizer
+
+    AutoTokenizer.from_pretrained(str(source)).save_pretrained(str(target))
+    for name in ("config.json", BRANDS_FILE):
+        if (source / name).is_file():
+            shutil.copyfile(source / name, target / name)
+    if keep_torch_weights:
+        shutil.copyfile(source / "model.safetensors", target / "model.safetensors")
+
+
+def _onnx_meta(meta: ModelMeta, *, precision: str, quantization: dict[str, Any] | None,
+               opset: int, optimized: bool, logit_diff: float, prob_diff: float,
+               source: Path) -> ModelMeta:
+    import onnxruntime
+    import torch
+
+    data = meta.model_dump()
+    data["kind"] = "onnx"
+    # An int8 model gives (slightly) different numbers: its version says so.
+    data["model_version"] = (meta.model_version if precision == "fp32"
+                             else f"{meta.model_version}+onnx-{precision}")
+    data["onnx"] = {
+        "file": ONNX_FILE, "precision": precision, "quantization": quantization,
+        "opset": opset, "exporter": f"torch.onnx TorchScript (torch {torch.__version__})",
+        "onnxruntime": onnxruntime.__version__, "optimized": optimized,
+        "source_model_version": meta.model_version, "source_folder": str(source),
+        "check": {"max_abs_logit_diff": logit_diff, "max_prob_diff": prob_diff},
+    }
+    versions = dict(meta.versions)
+    versions["onnxruntime"] = onnxruntime.__version__
+    data["versions"] = versions
+    return ModelMeta.model_validate(data)
+
+
+def _model_card(source: Path, meta: ModelMeta, keep_torch_weights: bool) -> str:
+    info = meta.onnx or {}
+    card = (source / "README.md").read_text(encoding="utf-8") if (
+        source / "README.md").is_file() else f"# nlp-ip model `{meta.model_version}`\n"
+    q = info.get("quantization") or {}
+    lines = [
+        "", "## ONNX export", "",
+        f"This folder holds `{ONNX_FILE}`, exported from `{info.get('source_model_version')}` "
+        f"with {info.get('exporter')}, opset {info.get('opset')}; precision "
+        f"**{info.get('precision')}**"
+        + (f" ({q.get('method')} int8 quantisation, {q.get('op')})" if q else "") + ".",
+        f"Largest difference from the torch model on the export check: "
+        f"{info['check']['max_abs_logit_diff']:.2g} in the logits, "
+        f"{info['check']['max_prob_diff']:.2g} in a calibrated probability.",
+        "",
+        "Load it with `nlp_ip.inference.ListingClassifier.from_pretrained(DIR)` or "
+        "`nlp-ip predict --model DIR`. "
+        + ("It also keeps `model.safetensors`, so `transformers.pipeline` and the torch "
+           "backends load it too." if keep_torch_weights else
+           "It has no PyTorch weights, so it does not load in `transformers.pipeline`; use "
+           "the source folder for that."),
+        "",
+    ]
+    return card.rstrip("\n") + "\n" + "\n".join(lines)

@@ -1,0 +1,43 @@
+"""Run the app under uvicorn: what ``nlp-ip serve`` calls."""
+
+from __future__ import annotations
+
+import logging
+
+from nlp_ip.errors import require
+from nlp_ip.serve.settings import ServeSettings
+
+logger = logging.getLogger(__name__)
+
+
+def run_server(settings: ServeSettings) -> int:
+    """Serve until SIGINT/SIGTERM; returns the exit code (1 when the model fails to load).
+
+    On a signal uvicorn stops accepting connections, lets in-flight requests
+    finish (up to ``settings.shutdown_timeout_s``), then the app drains its
+    queue and unloads the model.
+    """
+    uvicorn = require("uvicorn", extra="serve", feature="nlp-ip serve")
+    from nlp_ip.artifact import read_meta
+    from nlp_ip.serve.app import create_app
+
+    if settings.model is not None:
+        read_meta(settings.model)  # fail before binding the port if the folder is wrong
+    app = create_app(settings)
+    config = uvicorn.Config(  # type: ignore[attr-defined]
+        app, host=settings.host, port=settings.port, log_level=settings.log_level,
+        access_log=settings.access_log, timeout_graceful_shutdown=settings.shutdown_timeout_s,
+        lifespan="on", log_config=None, server_header=False)
+    server = uvicorn.Server(config)  # type: ignore[attr-defined]
+    failed: list[str] = []
+
+    def on_fatal(message: str) -> None:
+        failed.append(message)
+        server.should_exit = True
+
+    app.state.nlp.on_fatal = on_fatal
+    logger.info("serving %s on http://%s:%d (auth %s, CORS %s)", settings.model, settings.host,
+                settings.port, "on" if settings.auth else "OFF",
+                ", ".join(settings.cors_origins) or "off")
+    server.run()
+    return 1 if failed else 0

@@ -1,0 +1,168 @@
+"""ONNX export (fp32 and int8) of the tiny model: round trip, agreement, folder contents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+from nlp_ip.artifact import read_meta
+from nlp_ip.cli import main
+from nlp_ip.errors import InvalidInputError, ModelLoadError
+from nlp_ip.inference import ListingClassifier
+from nlp_ip.inference import export as export_module
+from nlp_ip.inference.export import export_onnx
+
+LISTINGS = [
+    "G.U.C.C.I belt 1:1 mirror quality",
+    {"title": "Chewy Vuiton plush dog toy", "description": "parody squeaker, not affiliated"},
+    {"title": "Quilted chain flap bag", "description": "no logo, designer-inspired " * 30},
+    {"title": "Case for iPhone 15", "brand": "Spigen", "price": 12.5, "currency": "EUR"},
+    "Rolex Submariner $89",
+    {"title": "Oak bookshelf", "description": "solid wood, five shelves"},
+] * 4
+
+
+@pytest.fixture(scope="module")
+def exports(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("exports")
+    model = tiny_run / "model-best"
+    fp32 = root / "onnx-fp32"
+    int8 = root / "onnx-int8"
+    assert main(["export", "--model", str(model), "--format", "onnx", "--output", str(fp32)]) == 0
+    export_onnx(model, int8, quantize="int8")
+    return {"fp32": fp32, "int8": int8}
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_run: Path) -> np.ndarray:
+    clf = ListingClassifier.from_pretrained(tiny_run / "model-best", backend="torch-fp32")
+    return clf.predict_proba(LISTINGS)
+
+
+def test_exported_folders_are_complete_model_folders(exports: dict[str, Path],
+                                                     tiny_run: Path) -> None:
+    source = read_meta(tiny_run / "model-best")
+    for precision, folder in exports.items():
+        for name in ("model.onnx", "nlp_ip.json", "tokenizer.json", "config.json",
+                     "brands.yaml", "README.md"):
+            assert (folder / name).is_file(), f"{precision}: {name}"
+        assert not (folder / "model.safetensors").exists()
+        assert not (folder / "model-fp32.onnx").exists()
+        assert not list(folder.parent.glob(f".{folder.name}.tmp-*"))
+        meta = read_meta(folder)
+        assert meta.kind == "onnx"
+        assert meta.onnx is not None
+        assert meta.onnx["file"] == "model.onnx" and meta.onnx["precision"] == precision
+        assert meta.onnx["opset"] >= 17
+        assert meta.onnx["source_model_version"] == source.model_version
+        assert meta.temperature == source.temperature and meta.policy == source.policy
+        assert meta.text == source.text
+        assert "## ONNX export" in (folder / "README.md").read_text()
+    int8 = read_meta(exports["int8"])
+    assert int8.onnx is not None
+    assert int8.onnx["quantization"]["method"] == "blockwise"
+    assert int8.onnx["quantization"]["op"] == "MatMulNBits"
+    assert int8.model_version == f"{source.model_version}+onnx-int8"
+    assert read_meta(exports["fp32"]).model_version == source.model_version
+    size = {k: (v / "model.onnx").stat().st_size for k, v in exports.items()}
+    assert size["int8"] < 0.5 * size["fp32"]
+
+
+def test_onnx_fp32_round_trip_matches_torch(exports: dict[str, Path],
+                                            reference: np.ndarray) -> None:
+    clf = ListingClassifier.from_pretrained(exports["fp32"])
+    assert clf.backend_name == "onnx-fp32"
+    np.testing.assert_allclose(clf.predict_proba(LISTINGS), reference, atol=1e-4)
+
+
+def test_onnx_int8_round_trip_agrees_with_torch(exports: dict[str, Path],
+                                                reference: np.ndarray) -> None:
+    clf = ListingClassifier.from_pretrained(exports["int8"], max_batch_tokens=64)
+    assert clf.backend_name == "onnx-int8"
+    probs = clf.predict_proba(LISTINGS)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    assert float(np.abs(probs - reference).max()) < 0.02
+    predictions = clf.predict(LISTINGS[:2])
+    assert predictions[0].model_version.endswith("+onnx-int8")
+
+
+def test_onnx_int8_blockwise_rows_do_not_depend_on_their_batch(exports: dict[str, Path]) -> None:
+    clf = ListingClassifier.from_pretrained(exports["int8"])
+    together = clf.predict_proba(LISTINGS)
+    alone = np.concatenate([clf.predict_proba(x) for x in LISTINGS[:6]])
+    np.testing.assert_array_equal(alone, together[:6])
+
+
+def test_onnx_int8_dynamic_method(tiny_run: Path, tmp_path: Path, reference: np.ndarray) -> None:
+    out = export_onnx(tiny_run / "model-best", tmp_path / "dyn", quantize="int8",
+                      int8_method="dynamic")
+    meta = read_meta(out.output)
+    assert meta.onnx is not None and meta.onnx["quantization"]["method"] == "dynamic"
+    assert meta.onnx["quantization"]["per_channel"] is True
+    probs = ListingClassifier.from_pretrained(out.output).predict_proba(LISTINGS)
+    assert float(np.abs(probs - reference).max()) < 0.02
+
+
+def test_onnx_folder_refuses_torch_backends_unless_weights_were_kept(
+        exports: dict[str, Path], tiny_run: Path, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="supports onnx-fp32"):
+        ListingClassifier.from_pretrained(exports["fp32"], backend="torch-fp32")
+    kept = export_onnx(tiny_run / "model-best", tmp_path / "kept", keep_torch_weights=True,
+                       optimize=False)
+    assert (kept.output / "model.safetensors").is_file()
+    clf = ListingClassifier.from_pretrained(kept.output, backend="torch-fp32")
+    assert clf.backend_name == "torch-fp32"
+
+
+def test_export_refuses_bad_requests(exports: dict[str, Path], tiny_run: Path,
+                                     tmp_path: Path) -> None:
+    model = tiny_run / "model-best"
+    with pytest.raises(InvalidInputError, match="holds a onnx model; ONNX export needs a "
+                                                "transformer folder"):
+        export_onnx(exports["fp32"], tmp_path / "again")
+    with pytest.raises(InvalidInputError, match="quantize='int4' is not supported"):
+        export_onnx(model, tmp_path / "x", quantize="int4")
+    with pytest.raises(InvalidInputError, match="int8_method='static' is unknown"):
+        export_onnx(model, tmp_path / "x", quantize="int8", int8_method="static")
+    with pytest.raises(InvalidInputError, match="block_size must be a power of two"):
+        export_onnx(model, tmp_path / "x", quantize="int8", block_size=24)
+    with pytest.raises(InvalidInputError, match="already exists; choose another --output or "
+                                                "pass --overwrite"):
+        export_onnx(model, exports["fp32"])
+    with pytest.raises(InvalidInputError, match="is the source folder"):
+        export_onnx(model, model, overwrite=True)
+    with pytest.raises(ModelLoadError, match=r"has no nlp_ip\.json"):
+        export_onnx(tmp_path, tmp_path / "y")
+
+
+def test_failed_export_leaves_no_folder(tiny_run: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> tuple[float, float]:
+        return 0.5, 0.1  # an fp32 export that does not reproduce the model
+
+    monkeypatch.setattr(export_module, "_check", broken)
+    target = tmp_path / "out"
+    with pytest.raises(ModelLoadError, match=r"differs from the torch model by 0\.5"):
+        export_onnx(tiny_run / "model-best", target)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_cli_reports_errors_without_traceback(tiny_run: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["export", "--model", str(tmp_path / "missing"), "--format", "onnx",
+                 "--output", str(tmp_path / "o")])
+    assert code == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_int8_nodes_excluded_are_the_head(exports: dict[str, Path]) -> None:
+    meta = json.loads((exports["int8"] / "nlp_ip.json").read_text())
+    excluded = meta["onnx"]["quantization"]["nodes_excluded"]
+    assert excluded and all(("pooler" in n or "classifier" in n or "logits" in n)
+                            for n in excluded)
