@@ -277,7 +277,7 @@ def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool
     if method == "rowwise":
         count = _quantize_rowwise(source, target, exclude=set(head))
         return {"method": "rowwise", "weight_type": "int8 per output channel",
-                "op": "MatMulInteger (u8 x s8)",
+                "op": "MatMulIntegerToFloat (u8 x s8)",
                 "activations": "int8 per row (token), at run time",
                 "matmuls_quantized": count, "nodes_excluded": head}
     if method == "blockwise":
@@ -305,9 +305,9 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
     Weights: symmetric int8, one scale per output column. Activations: at run
     time, symmetric int8 with one scale per row (per token), computed from the
     row's largest magnitude, stored as uint8 with the constant zero point 128
-    so that onnxruntime runs its fast u8 x s8 ``MatMulInteger`` kernel (VNNI).
-    The int32 result is scaled back by row scale x column scale. A row's
-    result never depends on the other rows of the batch. Standard ONNX ops only.
+    so that onnxruntime runs its fast u8 x s8 kernel (VNNI) in
+    ``MatMulIntegerToFloat``, which also applies the column scales; a ``Mul``
+    applies the row scales. A row's result never depends on the other rows.
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -320,6 +320,7 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
         for name in node.input:
             uses[name] = uses.get(name, 0) + 1
     constants = {"rq_127": np.array(127, np.float32), "rq_128": np.array(128, np.float32),
+                 "rq_one": np.array(1, np.float32),
                  "rq_eps": np.array(1e-12, np.float32), "rq_zp": np.array(128, np.uint8)}
     graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in constants.items())
     quantized_inputs: dict[str, tuple[str, str]] = {}  # activation -> (uint8 tensor, row scale)
@@ -357,13 +358,12 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
             ]
             quantized_inputs[x] = (f"{p}_u8", f"{p}_scale")
         x_u8, x_scale = quantized_inputs[x]
+        # MatMulIntegerToFloat: (x_u8 - 128) @ w_int8 * column scale, in one kernel.
         nodes += [
-            helper.make_node("MatMulInteger", [x_u8, f"{weight.name}_int8", "rq_zp"],
-                             [f"{tag}_i32"], name=f"{node.name}_int8"),
-            helper.make_node("Cast", [f"{tag}_i32"], [f"{tag}_f32"], to=TensorProto.FLOAT,
-                             name=f"{tag}_CastOut"),
-            helper.make_node("Mul", [f"{tag}_f32", f"{weight.name}_scale"], [f"{tag}_col"],
-                             name=f"{tag}_ColScale"),
+            helper.make_node("MatMulIntegerToFloat",
+                             [x_u8, f"{weight.name}_int8", "rq_one", f"{weight.name}_scale",
+                              "rq_zp"], [f"{tag}_col"], name=f"{node.name}_int8",
+                             domain="com.microsoft"),
             helper.make_node("Mul", [f"{tag}_col", x_scale], list(node.output),
                              name=f"{tag}_RowScale"),
         ]
@@ -373,6 +373,8 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
     graph.node.extend(nodes)
     for tensor in [t for t in graph.initializer if uses.get(t.name, 1) == 0]:
         graph.initializer.remove(tensor)
+    if not any(op.domain == "com.microsoft" for op in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.save(model, str(target))
     return count
 
