@@ -8,7 +8,8 @@ Measured side by side in one run, on the same listings and the same model folder
 - ``ray-2``: Ray Data, 2 actors with 1 thread each;
 
 each Ray row end to end (read, actor start and model load, classify, write Parquet) on
-one local Ray started once for the whole benchmark. Prints listings/s and the ratio of
+one local Ray started once for the whole benchmark; with ``--repeat N`` the 1- and 2-worker
+runs alternate N times and the best of each is reported. Prints listings/s and the ratio of
 2 workers to 1 (target: at least 1.6x).
 
     python benchmarks/bench_ray.py --model runs/default/model-best \\
@@ -28,6 +29,7 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 
 def _cpu_model() -> str:
@@ -64,19 +66,20 @@ def _mean_tokens(model: str, data: Path) -> float:
 
     from nlp_ip.artifact import read_meta
     from nlp_ip.io import iter_listings
+    from nlp_ip.schema import Listing
     from nlp_ip.text import build_model_inputs
 
     meta = read_meta(Path(model))
     tokenizer = Tokenizer.from_file(str(Path(model) / "tokenizer.json"))
     tokenizer.enable_truncation(meta.text.max_length)
     tokenizer.no_padding()
-    listings = [item for _, item in iter_listings(data)]
+    listings = [item for _, item in iter_listings(data) if isinstance(item, Listing)]
     texts = build_model_inputs(listings, hints=meta.text.hints)
     lengths = [len(enc.ids) for enc in tokenizer.encode_batch(texts)]
     return sum(lengths) / len(lengths)
 
 
-def _engine_row(model: str, data: Path, backend: str, batch_size: int) -> dict[str, object]:
+def _engine_row(model: str, data: Path, backend: str, batch_size: int) -> dict[str, Any]:
     from nlp_ip.inference import ListingClassifier
     from nlp_ip.io import iter_listings
 
@@ -94,7 +97,7 @@ def _engine_row(model: str, data: Path, backend: str, batch_size: int) -> dict[s
 
 
 def _ray_row(model: str, data: Path, workers: int, backend: str, batch_size: int,
-             out: Path) -> dict[str, object]:
+             out: Path) -> dict[str, Any]:
     from nlp_ip.distributed.ray_predict import predict_with_ray
 
     result = predict_with_ray(model, data, out, num_workers=workers, threads_per_worker=1,
@@ -115,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="torch-fp32",
                         help="engine backend in every run (default torch-fp32)")
     parser.add_argument("--skip-engine", action="store_true", help="no in-process engine row")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="Ray runs per worker count, alternating 1 and 2; the best is kept "
+                             "(default 1)")
     parser.add_argument("--json", type=Path, help="also write the table as JSON")
     args = parser.parse_args(argv)
 
@@ -126,21 +132,27 @@ def main(argv: list[str] | None = None) -> int:
         data = Path(tmp) / "listings.jsonl"
         _sample(args.data, args.rows, data)
         tokens = _mean_tokens(args.model, data)
-        rows: list[dict[str, object]] = []
+        rows: list[dict[str, Any]] = []
         if not args.skip_engine:
             rows.append(_engine_row(args.model, data, args.backend, args.batch_size))
         # One local Ray for both Ray runs: 2 actor CPUs + 1 for reading and writing.
         connect(None, num_cpus=3)
         try:
-            for workers in (1, 2):
-                rows.append(_ray_row(args.model, data, workers, args.backend,
-                                     args.batch_size, Path(tmp) / f"out-{workers}"))
+            best: dict[int, dict[str, Any]] = {}
+            for attempt in range(args.repeat):  # alternating, so drifts in load hit both
+                for workers in (1, 2):
+                    row = _ray_row(args.model, data, workers, args.backend, args.batch_size,
+                                   Path(tmp) / f"out-{workers}-{attempt}")
+                    print(f"  attempt {attempt + 1}: {row}", file=sys.stderr)
+                    if (workers not in best
+                            or row["listings_per_s"] > best[workers]["listings_per_s"]):
+                        best[workers] = row
+            rows += [best[1], best[2]]
         finally:
             ray.shutdown()
 
     by_run = {row["run"]: row for row in rows}
-    ratio = float(by_run["ray-2"]["listings_per_s"]) / float(  # type: ignore[arg-type]
-        by_run["ray-1"]["listings_per_s"])  # type: ignore[arg-type]
+    ratio = by_run["ray-2"]["listings_per_s"] / by_run["ray-1"]["listings_per_s"]
     print(f"CPU: {_cpu_model()} ({os.cpu_count()} logical CPUs); model {args.model}; "
           f"{args.rows} listings, {tokens:.1f} tokens each on average; batch "
           f"{args.batch_size}; backend {args.backend}")
