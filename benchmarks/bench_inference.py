@@ -8,7 +8,8 @@ Usage::
 
 For each backend (``pipeline`` = ``transformers.pipeline("text-classification",
 batch_size=32)`` on the same model, ``torch-fp32``, ``torch-bf16``,
-``onnx-fp32``, ``onnx-int8``) it reports:
+``onnx-fp32``, ``onnx-int8``; optionally ``onnx-int8-dynamic``, the int8 export
+with onnxruntime's ``quantize_dynamic`` for comparison) it reports:
 
 - ``listings_per_s``: listings classified per second, after a warm-up, from
   the model inputs already built by the shared text builder: the pipeline
@@ -57,7 +58,9 @@ from typing import Any
 
 import numpy as np
 
-ALL_BACKENDS = ("pipeline", "torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8")
+ALL_BACKENDS = ("pipeline", "torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8",
+                "onnx-int8-dynamic")
+DEFAULT_BACKENDS = ALL_BACKENDS[:5]
 WARMUP = 64
 PIPELINE_BATCH = 32
 
@@ -87,8 +90,9 @@ def _worker_engine(args: argparse.Namespace) -> dict[str, Any]:
     from nlp_ip.inference import ListingClassifier
 
     listings = _load_listings(args.listings)
-    clf = ListingClassifier.from_pretrained(args.model_dir, backend=args.worker,
-                                            num_threads=args.threads,
+    backend = "onnx-int8" if args.worker.startswith("onnx-int8") else args.worker
+    clf = ListingClassifier.from_pretrained(args.model_dir, backend=backend,
+                                            num_threads=args.threads, workers=args.workers,
                                             max_batch_tokens=args.max_batch_tokens)
     texts = json.loads(Path(args.texts).read_text(encoding="utf-8"))
     clf.predict_proba(listings[:WARMUP])
@@ -215,7 +219,11 @@ def _spawn(worker: str, args: argparse.Namespace, model_dir: Path, work: Path) -
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", worker,
            "--model-dir", str(model_dir), "--listings", str(work / "listings.jsonl"),
            "--texts", str(work / "texts.json"), "--out", str(out),
-           "--threads", str(args.threads), "--max-batch-tokens", str(args.max_batch_tokens)]
+           "--threads", str(args.threads)]
+    if args.max_batch_tokens:
+        cmd += ["--max-batch-tokens", str(args.max_batch_tokens)]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
@@ -226,14 +234,15 @@ def _spawn(worker: str, args: argparse.Namespace, model_dir: Path, work: Path) -
     return result
 
 
-def _ensure_onnx(model: Path, export_dir: Path, quantize: str | None) -> Path:
+def _ensure_onnx(model: Path, export_dir: Path, quantize: str | None,
+                 method: str = "rowwise") -> Path:
     from nlp_ip.inference.export import export_onnx
 
-    target = export_dir / f"onnx-{quantize or 'fp32'}"
+    target = export_dir / (f"onnx-{quantize}-{method}" if quantize else "onnx-fp32")
     if (target / "nlp_ip.json").is_file():
         return target
     print(f"exporting {target} ...", file=sys.stderr)
-    export_onnx(model, target, quantize=quantize, overwrite=True)
+    export_onnx(model, target, quantize=quantize, int8_method=method, overwrite=True)
     return target
 
 
@@ -244,11 +253,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="listings file (repeatable; read in order)")
     parser.add_argument("--n", type=int, default=5000, help="listings to classify")
     parser.add_argument("--json", type=Path, default=None, help="write the table as JSON")
-    parser.add_argument("--backends", default=",".join(ALL_BACKENDS),
+    parser.add_argument("--backends", default=",".join(DEFAULT_BACKENDS),
                         help=f"comma-separated subset of {','.join(ALL_BACKENDS)}")
     parser.add_argument("--threads", type=int, default=None,
                         help="compute threads (default: the cores this process may use)")
-    parser.add_argument("--max-batch-tokens", type=int, default=None)
+    parser.add_argument("--max-batch-tokens", type=int, default=None,
+                        help="token budget per batch (default: each backend's own)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="batches computed at once (default: one per thread)")
     parser.add_argument("--export-dir", type=Path, default=None,
                         help="where ONNX exports are written / reused (default: a temp dir)")
     parser.add_argument("--onnx-fp32", type=Path, default=None, help="existing fp32 ONNX folder")
@@ -261,10 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    from nlp_ip.inference.engine import DEFAULT_MAX_BATCH_TOKENS, default_threads
+    from nlp_ip.inference.engine import default_threads
 
     args.threads = args.threads or default_threads()
-    args.max_batch_tokens = args.max_batch_tokens or DEFAULT_MAX_BATCH_TOKENS
     if args.worker:
         return run_worker(args)
     if args.model is None or not args.data:
@@ -317,6 +328,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
             folders["onnx-fp32"] = args.onnx_fp32 or _ensure_onnx(args.model, export_dir, None)
         if "onnx-int8" in backends:
             folders["onnx-int8"] = args.onnx_int8 or _ensure_onnx(args.model, export_dir, "int8")
+        if "onnx-int8-dynamic" in backends:
+            folders["onnx-int8-dynamic"] = _ensure_onnx(args.model, export_dir, "int8", "dynamic")
         peaks = _spawn("peak", args, args.model, work)["peaks"]
         results: dict[str, dict[str, Any]] = {}
         order = ["torch-fp32"] + [b for b in backends if b != "torch-fp32"]
@@ -327,7 +340,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     reference = results["torch-fp32"]["probs"]
     pipeline_rate = (n / results["pipeline"]["seconds"]) if "pipeline" in results else None
     peak_key = {"pipeline": "torch-fp32", "torch-fp32": "torch-fp32",
-                "torch-bf16": "torch-bf16", "onnx-fp32": "ort-fp32", "onnx-int8": "ort-int8"}
+                "torch-bf16": "torch-bf16", "onnx-fp32": "ort-fp32", "onnx-int8": "ort-int8",
+                "onnx-int8-dynamic": "ort-int8"}
     rows = []
     for backend in backends:
         result = results[backend]
@@ -353,7 +367,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     header = (f"CPU: {cpu_model()}; {args.threads} threads; bf16 instructions: "
               f"{cpu_supports_bf16()}; {n} listings ({available} available), mean "
               f"{lengths.mean():.1f} real tokens (max length {meta.text.max_length}); model "
-              f"{meta.model_version}; max_batch_tokens {args.max_batch_tokens}; text builder "
+              f"{meta.model_version}; max_batch_tokens {args.max_batch_tokens or 'default'}; "
+              f"workers {args.workers or args.threads}; text builder "
               f"alone {n / build_seconds:.1f} listings/s")
     print(header)
     print("measured matmul peaks (GFLOP/s): "

@@ -65,17 +65,17 @@ def test_exported_folders_are_complete_model_folders(exports: dict[str, Path],
         assert "## ONNX export" in (folder / "README.md").read_text()
     int8 = read_meta(exports["int8"])
     assert int8.onnx is not None
-    assert int8.onnx["quantization"]["method"] == "blockwise"
-    assert int8.onnx["quantization"]["op"] == "MatMulNBits"
+    assert int8.onnx["quantization"]["method"] == "rowwise"
     assert int8.model_version == f"{source.model_version}+onnx-int8"
     assert read_meta(exports["fp32"]).model_version == source.model_version
-    # Blockwise int8 quantises the MatMul weights only; the (large) embedding tables
+    # Rowwise int8 quantises the MatMul weights only; the (large) embedding tables
     # stay fp32, so the file shrinks by about 3/4 of the MatMul weight bytes.
     import onnx
 
     graph = onnx.load(str(exports["int8"] / "model.onnx")).graph
     ops = [node.op_type for node in graph.node]
-    assert ops.count("MatMulNBits") >= 8  # 2 layers x (q, k, v, out, ffn in, ffn out)
+    assert ops.count("MatMulIntegerToFloat") >= 12  # 2 layers x (q, k, v, out, ffn in, ffn out)
+    assert "MatMul" not in ops[:ops.index("MatMulIntegerToFloat")]
     size = {k: (v / "model.onnx").stat().st_size for k, v in exports.items()}
     assert size["int8"] < size["fp32"]
 
@@ -98,11 +98,29 @@ def test_onnx_int8_round_trip_agrees_with_torch(exports: dict[str, Path],
     assert predictions[0].model_version.endswith("+onnx-int8")
 
 
-def test_onnx_int8_blockwise_rows_do_not_depend_on_their_batch(exports: dict[str, Path]) -> None:
+def test_onnx_int8_rowwise_rows_do_not_depend_on_their_batch(exports: dict[str, Path]) -> None:
     clf = ListingClassifier.from_pretrained(exports["int8"])
     together = clf.predict_proba(LISTINGS)
     alone = np.concatenate([clf.predict_proba(x) for x in LISTINGS[:6]])
     np.testing.assert_array_equal(alone, together[:6])
+
+
+def test_onnx_int8_blockwise_method(tiny_run: Path, tmp_path: Path,
+                                    reference: np.ndarray) -> None:
+    import onnx
+
+    out = export_onnx(tiny_run / "model-best", tmp_path / "block", quantize="int8",
+                      int8_method="blockwise")
+    meta = read_meta(out.output)
+    assert meta.onnx is not None and meta.onnx["quantization"]["method"] == "blockwise"
+    assert meta.onnx["quantization"]["op"] == "MatMulNBits"
+    ops = [n.op_type for n in onnx.load(str(out.output / "model.onnx")).graph.node]
+    assert ops.count("MatMulNBits") >= 8
+    clf = ListingClassifier.from_pretrained(out.output)
+    probs = clf.predict_proba(LISTINGS)
+    assert float(np.abs(probs - reference).max()) < 0.02
+    alone = np.concatenate([clf.predict_proba(x) for x in LISTINGS[:6]])
+    np.testing.assert_array_equal(alone, probs[:6])
 
 
 def test_onnx_int8_dynamic_method(tiny_run: Path, tmp_path: Path, reference: np.ndarray) -> None:

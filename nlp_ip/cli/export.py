@@ -25,9 +25,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 17)")
     parser.add_argument("--no-optimize", action="store_true",
                         help="skip onnxruntime's operator fusion")
-    parser.add_argument("--int8-method", choices=("blockwise", "dynamic"), default="blockwise",
-                        help="int8 scheme: blockwise MatMulNBits (default: more accurate, "
-                             "batch-independent) or onnxruntime's quantize_dynamic")
+    parser.add_argument("--int8-method", choices=("rowwise", "blockwise", "dynamic"),
+                        default="rowwise",
+                        help="int8 scheme: rowwise (default: per-token activation scales, fast, "
+                             "batch-independent), blockwise (MatMulNBits: most accurate, slow on "
+                             "x86) or dynamic (onnxruntime quantize_dynamic: per-batch scales)")
     parser.add_argument("--block-size", type=int, default=32,
                         help="int8 blockwise: weights and activations per scale (default 32)")
     parser.add_argument("--per-tensor", action="store_true",

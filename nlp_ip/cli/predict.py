@@ -35,9 +35,13 @@ def register(subparsers: Any) -> None:
                         help="rows read, sorted and packed together (default 1024); memory "
                              "grows with it")
     parser.add_argument("--max-batch-tokens", type=int, default=None, metavar="TOKENS",
-                        help="token budget of one forward pass (rows x padded length)")
+                        help="token budget of one forward pass (rows x padded length; "
+                             "default: the backend's measured best)")
     parser.add_argument("--threads", type=int, default=None,
                         help="compute threads (default: the cores this process may use)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="batches computed at once, sharing the threads (default: one per "
+                             "thread)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     # --engine ray and its options (nlp_ip.distributed; Ray is imported only when used).
     from nlp_ip.distributed.cli import add_ray_arguments
@@ -53,17 +57,16 @@ def predict_cli(args: argparse.Namespace) -> int:
         return run_ray(args)
     from nlp_ip.errors import InvalidInputError
     from nlp_ip.inference import ListingClassifier
-    from nlp_ip.inference.engine import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_BATCH_TOKENS
+    from nlp_ip.inference.engine import DEFAULT_CHUNK_SIZE
     from nlp_ip.inference.files import predict_file
 
-    for name in ("batch_size", "max_batch_tokens", "threads"):
+    for name in ("batch_size", "max_batch_tokens", "threads", "workers"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InvalidInputError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     classifier = ListingClassifier.from_pretrained(
-        args.model, backend=args.backend, num_threads=args.threads,
-        max_batch_tokens=args.max_batch_tokens or DEFAULT_MAX_BATCH_TOKENS,
-        chunk_size=args.batch_size or DEFAULT_CHUNK_SIZE)
+        args.model, backend=args.backend, num_threads=args.threads, workers=args.workers,
+        max_batch_tokens=args.max_batch_tokens, chunk_size=args.batch_size or DEFAULT_CHUNK_SIZE)
     with classifier:
         summary = predict_file(classifier, args.input, args.output, resume=args.resume,
                                overwrite=args.overwrite, strict=args.strict,

@@ -104,6 +104,9 @@ class _TokenizedBackend:
 class TorchBackend(_TokenizedBackend):
     """PyTorch on the folder's safetensors weights, fp32 or bf16."""
 
+    #: Measured best token budget per batch (MiniLM-L6, one EPYC core per batch).
+    default_batch_tokens = 2048
+
     def __init__(self, folder: Path, threads: int, precision: str = "fp32") -> None:
         import torch
         from transformers import AutoModelForSequenceClassification
@@ -144,6 +147,8 @@ class TorchBackend(_TokenizedBackend):
 class OnnxBackend(_TokenizedBackend):
     """onnxruntime on the folder's ONNX file (fp32 or int8-quantised)."""
 
+    default_batch_tokens = 1024
+
     def __init__(self, folder: Path, meta: ModelMeta, threads: int) -> None:
         try:
             import onnxruntime as ort
@@ -169,6 +174,8 @@ class OnnxBackend(_TokenizedBackend):
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.precision = str(info.get("precision", "fp32"))
         self.name = f"onnx-{self.precision}"
+        if self.precision == "int8":
+            self.default_batch_tokens = 512
 
     def forward(self, encoded: list[list[int]], idx: np.ndarray) -> np.ndarray:
         ids, mask = self._pad(encoded, idx)
@@ -182,6 +189,7 @@ class TfidfBackend:
     """The TF-IDF + logistic-regression baseline (numpy, no scikit-learn)."""
 
     name = "tfidf"
+    default_batch_tokens = 256  # rows: every row counts as one token
     precision = "fp64"
 
     def __init__(self, folder: Path) -> None:
