@@ -113,3 +113,40 @@ class TfidfScorer:
 
     def logits(self, texts: list[str]) -> np.ndarray:
         return self.features(texts) @ self.coef.T + self.intercept
+
+
+def make_tfidf_pipeline(
+    *,
+    word_ngrams: tuple[int, int] = (1, 2),
+    char_ngrams: tuple[int, int] = (2, 5),
+    max_features: int = 200_000,
+    min_df: int = 2,
+    C: float = 4.0,
+    max_iter: int = 2000,
+    balanced: bool = True,
+    seed: int = 0,
+) -> Any:
+    """The baseline's unfitted scikit-learn pipeline: word + ``char_wb`` TF-IDF, then
+    logistic regression.
+
+    Defined once here so the trained baseline (``training/baseline.py``) and the
+    cross-validated one behind ``nlp-ip review suspects`` cannot drift apart.
+    scikit-learn is imported on call (it is not needed to serve a saved baseline).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    half = max_features // 2
+    features = FeatureUnion([
+        ("word", TfidfVectorizer(analyzer="word", ngram_range=tuple(word_ngrams),
+                                 min_df=min_df, max_features=half, sublinear_tf=True)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(char_ngrams),
+                                 min_df=min_df, max_features=half, sublinear_tf=True)),
+    ])
+    return Pipeline([
+        ("features", features),
+        ("clf", LogisticRegression(C=C, max_iter=max_iter,
+                                   class_weight="balanced" if balanced else None,
+                                   random_state=seed)),
+    ])

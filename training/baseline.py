@@ -12,29 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.tfidf import TFIDF_JSON, TFIDF_WEIGHTS
+from nlp_ip.tfidf import TFIDF_JSON, TFIDF_WEIGHTS, make_tfidf_pipeline
 from training.config import TfidfSpec
 
 
 def fit_baseline(texts: list[str], labels: list[int], weights: list[float], spec: TfidfSpec,
                  seed: int, balanced: bool = True) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, Pipeline
-
-    half = spec.max_features // 2
-    features = FeatureUnion([
-        ("word", TfidfVectorizer(analyzer="word", ngram_range=tuple(spec.word_ngrams),
-                                 min_df=spec.min_df, max_features=half, sublinear_tf=True)),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(spec.char_ngrams),
-                                 min_df=spec.min_df, max_features=half, sublinear_tf=True)),
-    ])
-    model = Pipeline([
-        ("features", features),
-        ("clf", LogisticRegression(C=spec.C, max_iter=spec.max_iter,
-                                   class_weight="balanced" if balanced else None,
-                                   random_state=seed)),
-    ])
+    model = make_tfidf_pipeline(word_ngrams=spec.word_ngrams, char_ngrams=spec.char_ngrams,
+                                max_features=spec.max_features, min_df=spec.min_df, C=spec.C,
+                                max_iter=spec.max_iter, balanced=balanced, seed=seed)
     model.fit(texts, labels, clf__sample_weight=np.asarray(weights, dtype=np.float64))
     return model
 

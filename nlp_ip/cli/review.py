@@ -1,4 +1,4 @@
-"""``nlp-ip review``: the reviewer workbench (build, serve, add-user, export)."""
+"""``nlp-ip review``: the reviewer workbench (build, suspects, serve, add-user, export)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.add_argument("--max-words", type=int, default=200,
                        help="words per listing to attribute (default 200)")
     build.set_defaults(func=_build)
+
+    suspects = sub.add_parser(
+        "suspects", help="rank labeled rows that are likely mislabeled (cross-validated "
+                         "baseline + cleanlab)",
+        description="Score every labeled row with a TF-IDF baseline trained on the other "
+                    "folds and let cleanlab rank the rows whose label is likely wrong. "
+                    "Writes the suspects as JSON lines; with --db also queues them on the "
+                    "review page (kind 'suspect') to be checked and relabeled.")
+    suspects.add_argument("--data", required=True,
+                          help="labeled listings (JSONL, CSV or Parquet)")
+    suspects.add_argument("--out", required=True, help="suspects file to write (JSONL)")
+    suspects.add_argument("--db", help="also queue the suspects in this review database "
+                                       "(created if absent)")
+    suspects.add_argument("--folds", type=int, default=5,
+                          help="cross-validation folds (default 5; each label needs at "
+                               "least this many rows)")
+    suspects.add_argument("--top", type=int, help="keep only the N most likely mislabeled")
+    suspects.add_argument("--seed", type=int, default=0, help="fold split and model seed "
+                                                              "(default 0)")
+    suspects.add_argument("--no-hints", dest="hints", action="store_false",
+                          help="build model inputs without the text layer's hint line (match "
+                               "a baseline trained with text.hints=false)")
+    suspects.add_argument("--no-explain", dest="explain", action="store_false",
+                          help="with --db: skip the word attributions (faster)")
+    suspects.add_argument("--neighbours", type=int, default=5,
+                          help="with --db: similar labeled rows per suspect (default 5)")
+    suspects.add_argument("--strict", action="store_true",
+                          help="stop at the first bad or unlabeled row instead of skipping it")
+    suspects.set_defaults(func=_suspects)
 
     serve = sub.add_parser("serve", help="serve the review page")
     serve.add_argument("--db", required=True, help="review database")
@@ -91,6 +120,16 @@ def _build(args: argparse.Namespace) -> int:
                               rank=args.rank, train_data=args.train_data,
                               neighbours=args.neighbours, explain_method=args.explain,
                               backend=args.backend, max_words=args.max_words)
+    print(json.dumps(summary.to_dict(), indent=2))
+    return 0
+
+
+def _suspects(args: argparse.Namespace) -> int:
+    from nlp_ip.review.suspects import find_suspects
+
+    summary = find_suspects(args.data, args.out, db=args.db, folds=args.folds, top=args.top,
+                            seed=args.seed, hints=args.hints, strict=args.strict,
+                            explain=args.explain, neighbours=args.neighbours)
     print(json.dumps(summary.to_dict(), indent=2))
     return 0
 

@@ -7,6 +7,8 @@
 - :mod:`nlp_ip.review.embed`: the model's own embeddings and nearest labeled listings;
 - :mod:`nlp_ip.review.store`: the SQLite review database (WAL, append-only history);
 - :mod:`nlp_ip.review.build`: ``nlp-ip review build``;
+- :mod:`nlp_ip.review.suspects`: ``nlp-ip review suspects`` (likely mislabeled labeled rows:
+  cross-validated TF-IDF baseline + cleanlab);
 - :mod:`nlp_ip.review.app`: the web page (``create_review_app``), FastAPI + Jinja;
 - :mod:`nlp_ip.review.export`: decisions as labeled listings for training.
 

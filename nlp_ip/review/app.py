@@ -30,7 +30,7 @@ from nlp_ip.errors import AuthenticationError, InvalidInputError, MissingExtraEr
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.review import auth
 from nlp_ip.review.explain import segments
-from nlp_ip.review.store import ACTIONS, ReviewStore
+from nlp_ip.review.store import ACTIONS, KINDS, ReviewStore
 
 try:  # the [review] extra
     import jinja2
@@ -239,7 +239,8 @@ def create_review_app(
         return render(request, "queue.html", user=session.user, csrf_token=session.csrf_token,
                       rows=rows, total=total, page=page, pages=pages, per_page=size,
                       filters=filters, brands=store.brands(), statuses=STATUSES,
-                      query=query, meta=store.meta())
+                      kinds=KINDS, kind_counts=store.kind_counts(), query=query,
+                      meta=store.meta())
 
     @app.get("/items/{item_id}")
     async def item_page(request: Request, item_id: int) -> Any:
@@ -331,8 +332,12 @@ def _parse_filters(params: Any) -> dict[str, Any]:
     status = str(params.get("status") or "all")
     if status not in STATUSES:
         raise _BadRequest(f"status: expected one of {', '.join(STATUSES)}, got {status!r}")
+    kind = str(params.get("kind") or "")
+    if kind and kind not in KINDS:
+        raise _BadRequest(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     out: dict[str, Any] = {"label": label or None, "brand": str(params.get("brand") or "")
-                           or None, "status": status, "min_score": None, "max_score": None}
+                           or None, "status": status, "min_score": None, "max_score": None,
+                           "kind": kind or None}
     for name in ("min_score", "max_score"):
         raw = params.get(name)
         if raw in (None, ""):

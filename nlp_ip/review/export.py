@@ -3,7 +3,9 @@
 ``export_corrections`` writes one JSON line per decided item in the ``Listing``
 schema with ``label`` set to the reviewer's decision (skips are not exported).
 The audit fields travel as metadata columns prefixed ``review_``, which the
-schema keeps and training ignores. Include the file in a training config with
+schema keeps and training ignores; ``review_kind`` says whether the item was a
+borderline prediction or a suspected mislabel (``review_given_label``: the
+corpus label the reviewer checked). Include the file in a training config with
 a weight::
 
     data:
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp_ip.io import write_jsonl
-from nlp_ip.review.store import ReviewStore
+from nlp_ip.review.store import SUSPECT, ReviewStore
 from nlp_ip.schema import parse_listing
 
 
@@ -34,7 +36,10 @@ def correction_records(store: ReviewStore) -> Iterator[dict[str, Any]]:
             "review_model_label": row["model_label"],
             "review_model_version": row["model_version"], "review_note": row["note"],
             "review_overturned": row["label"] != row["model_label"],
+            "review_kind": row["kind"],
         })
+        if row["kind"] == SUSPECT:  # the corpus label the reviewer checked
+            record["review_given_label"] = row["given_label"]
         # Fails loudly if a stored listing no longer matches the schema.
         yield parse_listing(record).to_record()
 

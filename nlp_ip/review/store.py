@@ -3,7 +3,10 @@
 Tables (schema version in ``PRAGMA user_version``):
 
 ``meta``               key/value facts about the queue (model, ranking, embedding kind)
-``items``              one queued listing: prediction, signals, explanation, similar examples
+``items``              one queued listing: prediction, signals, explanation, similar examples;
+                       ``kind`` is ``borderline`` (``review build``) or ``suspect`` (a labeled
+                       row that ``review suspects`` found likely mislabeled; ``given_label``
+                       and ``label_quality`` are set for those)
 ``train_examples``     labeled training listings and their embeddings (float32 blobs)
 ``users``, ``sessions``, ``login_attempts``   reviewers and sign-in
 ``decisions``          the current decision per item
@@ -36,10 +39,14 @@ from nlp_ip.labels import LABEL_NAMES
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SKIP = "skip"
 #: What a reviewer can submit for an item.
 ACTIONS: tuple[str, ...] = (*LABEL_NAMES, SKIP)
+BORDERLINE = "borderline"
+SUSPECT = "suspect"
+#: Where a queued item came from: a borderline prediction or a likely mislabeled row.
+KINDS: tuple[str, ...] = (BORDERLINE, SUSPECT)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -65,10 +72,14 @@ CREATE TABLE IF NOT EXISTS items (
     similar TEXT NOT NULL,
     embedding BLOB,
     model_version TEXT NOT NULL,
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'borderline',
+    given_label TEXT,
+    label_quality REAL
 );
 CREATE INDEX IF NOT EXISTS items_position ON items(position);
 CREATE INDEX IF NOT EXISTS items_predicted ON items(predicted);
+CREATE INDEX IF NOT EXISTS items_kind ON items(kind);
 CREATE TABLE IF NOT EXISTS train_examples (
     id INTEGER PRIMARY KEY,
     listing_id TEXT,
@@ -130,9 +141,32 @@ CREATE TRIGGER IF NOT EXISTS decision_history_no_delete BEFORE DELETE ON decisio
 BEGIN SELECT RAISE(ABORT, 'decision_history is append-only'); END;
 """
 
+#: Statements that bring a database of version ``v`` to ``v + 1`` (``_SCHEMA`` runs
+#: after them and creates whatever else is new).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'borderline'",
+        "ALTER TABLE items ADD COLUMN given_label TEXT",
+        "ALTER TABLE items ADD COLUMN label_quality REAL"),
+}
+#: Optional ``items`` columns and their value when a row does not carry them.
+_ITEM_DEFAULTS: dict[str, Any] = {"kind": BORDERLINE, "given_label": None,
+                                  "label_quality": None}
+
 
 class ReviewStoreError(NlpIpError):
     """A review database that cannot be opened or is from another schema version."""
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The complete SQL statements of ``script`` (trigger bodies stay whole)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement at the end of the schema: {pending!r}")
 
 
 def utc_now() -> str:
@@ -235,10 +269,31 @@ class ReviewStore:
             if str(mode).lower() != "wal":
                 logger.warning("%s: journal mode is %s, not WAL", self.path, mode)
             if version < SCHEMA_VERSION:
-                conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA
-                                   + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+                self._migrate(conn)
         finally:
             conn.close()
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Create the schema, or upgrade an older one, in one write transaction."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                if version > 0:  # an existing database: upgrade its tables first
+                    for step in range(version, SCHEMA_VERSION):
+                        for statement in _MIGRATIONS[step]:
+                            conn.execute(statement)
+                    logger.info("%s: review schema upgraded from v%d to v%d", self.path,
+                                version, SCHEMA_VERSION)
+                # one statement at a time: executescript would commit the transaction
+                for statement in _statements(_SCHEMA):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     # -- meta ---------------------------------------------------------------
     def set_meta(self, values: dict[str, Any]) -> None:
@@ -268,11 +323,19 @@ class ReviewStore:
                    "confidence", "margin", "risk", "policy_decision", "brand", "brands",
                    "signals", "explanation", "similar", "embedding", "model_version",
                    "added_at")
-        sql = (f"INSERT OR IGNORE INTO items({', '.join(columns)}) "
-               f"VALUES ({', '.join('?' for _ in columns)})")
+        optional = tuple(_ITEM_DEFAULTS)
+        for r in rows:
+            kind = r.get("kind", BORDERLINE)
+            if kind not in KINDS:
+                raise InvalidInputError(f"kind: expected one of {', '.join(KINDS)}, "
+                                        f"got {kind!r}")
+        sql = (f"INSERT OR IGNORE INTO items({', '.join(columns + optional)}) "
+               f"VALUES ({', '.join('?' for _ in columns + optional)})")
         with self.write() as conn:
             before = conn.total_changes
-            conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+            conn.executemany(sql, [tuple(r[c] for c in columns)
+                                   + tuple(r.get(c, d) for c, d in _ITEM_DEFAULTS.items())
+                                   for r in rows])
             return conn.total_changes - before
 
     def add_train_examples(self, rows: Sequence[tuple[str | None, str, str, bytes]]) -> None:
@@ -294,9 +357,15 @@ class ReviewStore:
 
     def _filters(self, *, label: str | None = None, brand: str | None = None,
                  min_score: float | None = None, max_score: float | None = None,
-                 status: str = "all") -> tuple[str, list[Any]]:
+                 status: str = "all", kind: str | None = None) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
+        if kind:
+            if kind not in KINDS:
+                raise InvalidInputError(f"kind: expected one of {', '.join(KINDS)}, "
+                                        f"got {kind!r}")
+            where.append("items.kind = ?")
+            params.append(kind)
         if label:
             where.append("items.predicted = ?")
             params.append(label)
@@ -321,18 +390,22 @@ class ReviewStore:
 
     def queue(self, *, label: str | None = None, brand: str | None = None,
               min_score: float | None = None, max_score: float | None = None,
-              status: str = "all", offset: int = 0, limit: int = 50
+              status: str = "all", kind: str | None = None, offset: int = 0, limit: int = 50
               ) -> tuple[list[dict[str, Any]], int]:
-        """A page of the queue in rank order, and the number of matching items."""
+        """A page of the queue in rank order, and the number of matching items.
+
+        ``kind`` keeps only borderline predictions or only suspected mislabels.
+        """
         clause, params = self._filters(label=label, brand=brand, min_score=min_score,
-                                       max_score=max_score, status=status)
+                                       max_score=max_score, status=status, kind=kind)
         base = "FROM items LEFT JOIN decisions d ON d.item_id = items.id" + clause
         with self.connect() as conn:
             total = int(conn.execute(f"SELECT COUNT(*) {base}", params).fetchone()[0])
             rows = conn.execute(
                 "SELECT items.id, items.position, items.listing_id, items.listing, "
                 "items.predicted, items.probs, items.confidence, items.margin, items.risk, "
-                "items.policy_decision, items.brand, items.model_version, "
+                "items.policy_decision, items.brand, items.model_version, items.kind, "
+                "items.given_label, items.label_quality, "
                 f"d.label AS decided_label, d.reviewer AS decided_by {base} "
                 "ORDER BY items.position LIMIT ? OFFSET ?",
                 [*params, limit, offset]).fetchall()
@@ -361,6 +434,12 @@ class ReviewStore:
             for (value,) in conn.execute("SELECT brands FROM items"):
                 found.update(b for b in str(value).split("|") if b)
         return sorted(found, key=str.casefold)
+
+    def kind_counts(self) -> dict[str, int]:
+        """How many items of each kind are queued (kinds with none are left out)."""
+        with self.connect() as conn:
+            return {str(r[0]): int(r[1]) for r in
+                    conn.execute("SELECT kind, COUNT(*) FROM items GROUP BY kind ORDER BY kind")}
 
     def count_items(self) -> int:
         with self.connect() as conn:
@@ -432,7 +511,8 @@ class ReviewStore:
         """Current decisions joined with their items, in queue order."""
         with self.connect() as conn:
             rows = conn.execute(
-                "SELECT d.*, items.listing, items.listing_id, items.probs FROM decisions d "
+                "SELECT d.*, items.listing, items.listing_id, items.probs, items.kind, "
+                "items.given_label FROM decisions d "
                 "JOIN items ON items.id = d.item_id ORDER BY items.position").fetchall()
         out = []
         for r in rows:
