@@ -16,6 +16,7 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--port": ("port", {"type": int}),
     "--backend": ("backend", {"metavar": "NAME"}),
     "--num-threads": ("num_threads", {"type": int, "metavar": "N"}),
+    "--workers": ("workers", {"type": int, "metavar": "N"}),
     "--keys-file": ("api_keys_file", {"metavar": "FILE"}),
     "--no-auth": ("auth", {"action": "store_const", "const": False,
                            "help": "serve without API keys (loopback hosts only)"}),

@@ -56,7 +56,9 @@ class ListingPredictor:
     def __init__(self, model_dir: str, *, backend: str = "auto", num_threads: int = 1,
                  max_batch_tokens: int | None = None) -> None:
         from nlp_ip.inference import ListingClassifier
+        from nlp_ip.inference.allocator import tune_allocator
 
+        tune_allocator()
         options = {} if max_batch_tokens is None else {"max_batch_tokens": max_batch_tokens}
         self.classifier = ListingClassifier.from_pretrained(
             model_dir, backend=backend, num_threads=num_threads, **options)

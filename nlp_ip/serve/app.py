@@ -173,7 +173,7 @@ class ServerState:
         s = self.settings
         return ListingClassifier.from_pretrained(
             s.model, backend=s.backend, num_threads=s.num_threads,  # type: ignore[arg-type]
-            max_batch_tokens=s.max_batch_tokens)
+            workers=s.workers, max_batch_tokens=s.max_batch_tokens)
 
     def _warm(self) -> None:
         for n in (1, 8, 32):

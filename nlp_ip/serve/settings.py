@@ -48,6 +48,10 @@ class ServeSettings(BaseModel):
     port: int = Field(default=8000, ge=0, le=65535, description="port (0 picks a free one)")
     backend: str = Field(default="auto", description="inference backend, or auto")
     num_threads: int | None = Field(default=None, ge=1, description="engine threads")
+    workers: int = Field(
+        default=1, ge=1,
+        description="engine batches computed at once, sharing the threads (1: every batch "
+                    "uses all threads, the lowest latency for the server's micro-batches)")
     api_keys_file: Path | None = Field(
         default=None, description="JSON file of salted API-key hashes (`nlp-ip keys add`)")
     auth: bool = Field(default=True, description="require API keys (off: loopback only)")

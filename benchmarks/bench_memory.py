@@ -1,0 +1,92 @@
+"""Resident memory of a long-running engine under batches of changing shapes.
+
+Usage::
+
+    python benchmarks/bench_memory.py --model runs/default/model-best [--calls 600]
+
+Runs the same workload in two child processes side by side: one with the
+allocator tuning that ``nlp-ip serve`` / ``nlp-ip predict`` apply
+(:mod:`nlp_ip.inference.allocator`), one with it switched off
+(``NLP_IP_MALLOC_TUNING=0``). Each child classifies ``--calls`` batches of
+1-``--max-rows`` random listings from ``--data`` (the shapes a server sees),
+on one thread, and samples its resident memory. Prints both curves and the
+growth after the first call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _child(args: argparse.Namespace) -> int:
+    import psutil
+
+    from nlp_ip.inference import ListingClassifier
+    from nlp_ip.inference.allocator import tune_allocator
+
+    applied = tune_allocator()
+    rows = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    clf = ListingClassifier.from_pretrained(args.model, backend=args.backend, num_threads=1,
+                                            workers=1)
+    rng = random.Random(args.seed)
+    proc = psutil.Process()
+    samples = []
+    started = time.perf_counter()
+    step = max(1, args.calls // 8)
+    for i in range(args.calls):
+        clf.predict(rng.sample(rows, rng.randint(1, args.max_rows)))
+        if i % step == 0 or i == args.calls - 1:
+            samples.append((i + 1, proc.memory_info().rss / 2**20))
+    print(json.dumps({"applied": applied, "backend": clf.backend_name, "samples": samples,
+                      "seconds": time.perf_counter() - started}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--data", default="data/seed/listings.jsonl")
+    parser.add_argument("--backend", default="torch-fp32")
+    parser.add_argument("--calls", type=int, default=600)
+    parser.add_argument("--max-rows", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return _child(args)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--model", args.model,
+           "--data", args.data, "--backend", args.backend, "--calls", str(args.calls),
+           "--max-rows", str(args.max_rows), "--seed", str(args.seed)]
+    procs = {}
+    for label, switch in (("tuned", "1"), ("glibc defaults", "0")):
+        env = dict(os.environ, NLP_IP_MALLOC_TUNING=switch, TOKENIZERS_PARALLELISM="false",
+                   OMP_NUM_THREADS="1")
+        procs[label] = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True)
+    growth = {}
+    for label, proc in procs.items():
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            print(f"{label}: child failed ({proc.returncode})", file=sys.stderr)
+            return 1
+        result = json.loads(out.strip().splitlines()[-1])
+        samples = result["samples"]
+        growth[label] = samples[-1][1] - samples[0][1]
+        curve = "  ".join(f"{n}:{mb:.0f}" for n, mb in samples)
+        print(f"{label:15s} ({result['backend']}, tuning applied: {result['applied']}, "
+              f"{result['seconds']:.0f} s)  calls:RSS MB  {curve}")
+    print(f"growth after the first call: tuned {growth['tuned']:+.0f} MB, glibc defaults "
+          f"{growth['glibc defaults']:+.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
