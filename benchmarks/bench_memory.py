@@ -31,7 +31,9 @@ def _child(args: argparse.Namespace) -> int:
     from nlp_ip.inference import ListingClassifier
     from nlp_ip.inference.allocator import tune_allocator
 
-    applied = tune_allocator()
+    mode = os.environ.get("BENCH_MEMORY_MODE", "mmap")
+    applied = tune_allocator() if mode == "mmap" else False
+    from nlp_ip.inference.allocator import release_free_memory
     rows = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines()
             if line.strip()]
     clf = ListingClassifier.from_pretrained(args.model, backend=args.backend, num_threads=1,
@@ -43,6 +45,8 @@ def _child(args: argparse.Namespace) -> int:
     step = max(1, args.calls // 8)
     for i in range(args.calls):
         clf.predict(rng.sample(rows, rng.randint(1, args.max_rows)))
+        if mode == "trim":
+            release_free_memory(0.5)
         if i % step == 0 or i == args.calls - 1:
             samples.append((i + 1, proc.memory_info().rss / 2**20))
     print(json.dumps({"applied": applied, "backend": clf.backend_name, "samples": samples,
@@ -66,9 +70,10 @@ def main(argv: list[str] | None = None) -> int:
            "--data", args.data, "--backend", args.backend, "--calls", str(args.calls),
            "--max-rows", str(args.max_rows), "--seed", str(args.seed)]
     procs = {}
-    for label, switch in (("tuned", "1"), ("glibc defaults", "0")):
+    for label, switch, mode in (("mmap threshold", "1", "mmap"), ("malloc_trim", "1", "trim"),
+                                ("glibc defaults", "0", "none")):
         env = dict(os.environ, NLP_IP_MALLOC_TUNING=switch, TOKENIZERS_PARALLELISM="false",
-                   OMP_NUM_THREADS="1")
+                   OMP_NUM_THREADS="1", BENCH_MEMORY_MODE=mode)
         procs[label] = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, text=True)
     growth = {}
@@ -83,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         curve = "  ".join(f"{n}:{mb:.0f}" for n, mb in samples)
         print(f"{label:15s} ({result['backend']}, tuning applied: {result['applied']}, "
               f"{result['seconds']:.0f} s)  calls:RSS MB  {curve}")
-    print(f"growth after the first call: tuned {growth['tuned']:+.0f} MB, glibc defaults "
-          f"{growth['glibc defaults']:+.0f} MB")
+    print("growth after the first call: " + ", ".join(f"{k} {v:+.0f} MB"
+                                                     for k, v in growth.items()))
     return 0
 
 

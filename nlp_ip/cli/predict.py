@@ -51,9 +51,6 @@ def register(subparsers: Any) -> None:
 
 
 def predict_cli(args: argparse.Namespace) -> int:
-    from nlp_ip.inference.allocator import tune_allocator
-
-    tune_allocator()
     if args.engine == "ray":
         from nlp_ip.distributed.cli import run_ray
 

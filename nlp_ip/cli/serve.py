@@ -21,6 +21,7 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--no-auth": ("auth", {"action": "store_const", "const": False,
                            "help": "serve without API keys (loopback hosts only)"}),
     "--max-batch-tokens": ("max_batch_tokens", {"type": int, "metavar": "N"}),
+    "--engine-batch-tokens": ("engine_batch_tokens", {"type": int, "metavar": "N"}),
     "--max-batch-rows": ("max_batch_rows", {"type": int, "metavar": "N"}),
     "--max-wait-ms": ("max_wait_ms", {"type": float, "metavar": "MS"}),
     "--max-queue-rows": ("max_queue_rows", {"type": int, "metavar": "N"}),

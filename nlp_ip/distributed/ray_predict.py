@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp_ip.distributed._ray import connect, require_ray
+from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.distributed.source import (
     InputFile,
     decode_item,
@@ -56,9 +57,6 @@ class ListingPredictor:
     def __init__(self, model_dir: str, *, backend: str = "auto", num_threads: int = 1,
                  max_batch_tokens: int | None = None) -> None:
         from nlp_ip.inference import ListingClassifier
-        from nlp_ip.inference.allocator import tune_allocator
-
-        tune_allocator()
         options = {} if max_batch_tokens is None else {"max_batch_tokens": max_batch_tokens}
         self.classifier = ListingClassifier.from_pretrained(
             model_dir, backend=backend, num_threads=num_threads, **options)
@@ -71,6 +69,7 @@ class ListingPredictor:
         items = [(line, decode_item(listing, error)) for line, listing, error
                  in zip(columns["line"], columns["listing"], columns["error"], strict=True)]
         rows = build_rows(self.classifier, items, sources=columns["source"])
+        release_free_memory()  # flat memory across blocks of changing shapes
         return pa.Table.from_pylist(rows, schema=self.schema)
 
 

@@ -37,6 +37,7 @@ from fastapi.openapi.utils import get_openapi  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 
+from nlp_ip.inference.allocator import release_free_memory  # noqa: E402
 from nlp_ip.labels import LABEL_NAMES  # noqa: E402
 from nlp_ip.schema import Listing, parse_listings  # noqa: E402
 from nlp_ip.serve import schemas  # noqa: E402
@@ -165,7 +166,9 @@ class ServerState:
         return min(self._max_length, 8 + chars // 4)
 
     def _run_batch(self, rows: list[Listing]) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in self.classifier.predict(rows)]
+        out = [p.to_dict() for p in self.classifier.predict(rows)]
+        release_free_memory()  # at most once a second: keeps the RSS flat
+        return out
 
     def _load(self) -> Any:
         from nlp_ip.inference import ListingClassifier
@@ -173,7 +176,7 @@ class ServerState:
         s = self.settings
         return ListingClassifier.from_pretrained(
             s.model, backend=s.backend, num_threads=s.num_threads,  # type: ignore[arg-type]
-            workers=s.workers, max_batch_tokens=s.max_batch_tokens)
+            workers=s.workers, max_batch_tokens=s.engine_batch_tokens)
 
     def _warm(self) -> None:
         for n in (1, 8, 32):

@@ -18,9 +18,6 @@ def run_server(settings: ServeSettings) -> int:
     queue and unloads the model.
     """
     uvicorn = require("uvicorn", extra="serve", feature="nlp-ip serve")
-    from nlp_ip.inference.allocator import tune_allocator
-
-    tune_allocator()  # flat memory under batches of ever-changing shapes
     from nlp_ip.artifact import read_meta
     from nlp_ip.serve.app import create_app
 

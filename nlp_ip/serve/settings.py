@@ -50,8 +50,14 @@ class ServeSettings(BaseModel):
     num_threads: int | None = Field(default=None, ge=1, description="engine threads")
     workers: int = Field(
         default=1, ge=1,
-        description="engine batches computed at once, sharing the threads (1: every batch "
-                    "uses all threads, the lowest latency for the server's micro-batches)")
+        description="forward passes computed at once inside one engine call, sharing the "
+                    "threads (1: every pass uses all threads; measured best for the server's "
+                    "micro-batches of 1-32 listings)")
+    engine_batch_tokens: int | None = Field(
+        default=None, ge=16,
+        description="token budget of one forward pass inside an engine call (default: the "
+                    "backend's measured best); a micro-batch larger than this is split into "
+                    "forward passes that the workers run in parallel")
     api_keys_file: Path | None = Field(
         default=None, description="JSON file of salted API-key hashes (`nlp-ip keys add`)")
     auth: bool = Field(default=True, description="require API keys (off: loopback only)")
@@ -59,7 +65,7 @@ class ServeSettings(BaseModel):
         default=8192, ge=64, description="token budget of one engine call (estimated tokens)")
     max_batch_rows: int = Field(default=256, ge=1, description="rows in one engine call, at most")
     max_wait_ms: float = Field(
-        default=2.0, ge=0.0, le=1000.0,
+        default=25.0, ge=0.0, le=1000.0,
         description="how long the first queued request waits for others to join its batch")
     max_queue_rows: int = Field(
         default=1024, ge=1, description="listings waiting at most; beyond, 429 + Retry-After")
