@@ -102,7 +102,8 @@ def write_meta(model_dir: str | os.PathLike[str], meta: ModelMeta) -> None:
     path.write_text(meta.model_dump_json(indent=2) + "\n", encoding="utf-8")
 
 
-def update_meta(model_dir: str | os.PathLike[str], change: Callable[[ModelMeta], None]) -> ModelMeta:
+def update_meta(model_dir: str | os.PathLike[str],
+                change: Callable[[ModelMeta], None]) -> ModelMeta:
     """Read, change and atomically rewrite ``nlp_ip.json`` (e.g. a new policy)."""
     meta = read_meta(model_dir)
     change(meta)

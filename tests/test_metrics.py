@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.metrics import (brier_score, confusion_matrix, expected_calibration_error,
-                              fit_temperature, macro_f1, per_class, softmax)
+from training.metrics import (
+    brier_score,
+    confusion_matrix,
+    expected_calibration_error,
+    fit_temperature,
+    macro_f1,
+    per_class,
+    softmax,
+)
 
 # labels: 0 infringing, 1 parody, 2 lookalike, 3 legitimate
 Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 3, 3])

@@ -58,7 +58,7 @@ def test_price_string_and_currency_case() -> None:
 
 
 def test_unknown_currency() -> None:
-    with pytest.raises(InvalidInputError, match="field 'currency'.*ISO 4217"):
+    with pytest.raises(InvalidInputError, match=r"field 'currency'.*ISO 4217"):
         parse_listing({"title": "x", "currency": "dollars"})
 
 

@@ -23,7 +23,8 @@ def test_every_shipped_config_validates(path: Path) -> None:
 
 def test_unknown_key_names_path_and_suggestion(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("extends: %s\ntraining:\n  learnig_rate: 1.0e-4\n" % (ROOT / "configs/tiny.yaml"))
+    bad.write_text("extends: %s\ntraining:\n  learnig_rate: 1.0e-4\n"
+                   % (ROOT / "configs/tiny.yaml"))
     with pytest.raises(ConfigError, match=r"unknown key 'training.learnig_rate'; did you mean "
                                           r"'learning_rate'"):
         load_config(bad)
@@ -38,9 +39,9 @@ def test_extends_and_dotted_overrides(tmp_path: Path) -> None:
     assert cfg.training.learning_rate == pytest.approx(3e-5)
     assert cfg.text.hints is False
     assert cfg.model.base == "minilm"  # inherited
-    with pytest.raises(ConfigError, match="must look like section.key=value"):
+    with pytest.raises(ConfigError, match=r"must look like section\.key=value"):
         load_config(child, ["training.epochs"])
-    with pytest.raises(ConfigError, match="'training.epochs'"):
+    with pytest.raises(ConfigError, match=r"'training\.epochs'"):
         load_config(child, ["training.epochs=-1"])
 
 

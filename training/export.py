@@ -8,8 +8,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from nlp_ip.artifact import (BRANDS_FILE, ModelMeta, TextSettings, atomic_folder,
-                             library_versions, write_meta)
+from nlp_ip.artifact import (
+    BRANDS_FILE,
+    ModelMeta,
+    TextSettings,
+    atomic_folder,
+    library_versions,
+    write_meta,
+)
 from nlp_ip.policy import DecisionPolicy
 from training.config import Config
 

@@ -13,14 +13,16 @@ import numpy as np
 from nlp_ip.labels import LABEL_NAMES
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int = len(LABEL_NAMES)) -> np.ndarray:
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray,
+                     k: int = len(LABEL_NAMES)) -> np.ndarray:
     """Rows = true label, columns = predicted label, in label order."""
     matrix = np.zeros((k, k), dtype=np.int64)
     np.add.at(matrix, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
     return matrix
 
 
-def per_class(y_true: np.ndarray, y_pred: np.ndarray, k: int = len(LABEL_NAMES)) -> dict[str, dict[str, float]]:
+def per_class(y_true: np.ndarray, y_pred: np.ndarray,
+              k: int = len(LABEL_NAMES)) -> dict[str, dict[str, float]]:
     """Precision, recall, F1 and support per label (0 where undefined)."""
     matrix = confusion_matrix(y_true, y_pred, k)
     result = {}
@@ -61,7 +63,8 @@ def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, n_bins: in
     return float(ece)
 
 
-def reliability_bins(probs: np.ndarray, y_true: np.ndarray, n_bins: int = 15) -> list[dict[str, float]]:
+def reliability_bins(probs: np.ndarray, y_true: np.ndarray,
+                     n_bins: int = 15) -> list[dict[str, float]]:
     """Per-bin confidence, accuracy and count (for the reliability diagram)."""
     probs = np.asarray(probs, dtype=np.float64)
     confidence = probs.max(axis=1)
@@ -71,7 +74,8 @@ def reliability_bins(probs: np.ndarray, y_true: np.ndarray, n_bins: int = 15) ->
     out = []
     for b in range(n_bins):
         mask = bins == b
-        out.append({"lower": float(edges[b]), "upper": float(edges[b + 1]), "count": int(mask.sum()),
+        out.append({"lower": float(edges[b]), "upper": float(edges[b + 1]),
+                    "count": int(mask.sum()),
                     "confidence": float(confidence[mask].mean()) if mask.any() else 0.0,
                     "accuracy": float(correct[mask].mean()) if mask.any() else 0.0})
     return out
@@ -124,7 +128,7 @@ def summary(probs: np.ndarray, y_true: np.ndarray) -> dict[str, Any]:
     y_true = np.asarray(y_true, dtype=int)
     y_pred = np.asarray(probs).argmax(axis=1)
     return {
-        "n": int(len(y_true)),
+        "n": len(y_true),
         "macro_f1": macro_f1(y_true, y_pred),
         "accuracy": float((y_true == y_pred).mean()) if len(y_true) else 0.0,
         "per_class": per_class(y_true, y_pred),

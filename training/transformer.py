@@ -42,8 +42,12 @@ def base_model_path(cfg: Config) -> str:
 
 def build_model(cfg: Config) -> tuple[Any, Any]:
     """(model, tokenizer) for the config: the base weights, or a random tiny BERT."""
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, BertConfig,
-                              BertForSequenceClassification)
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        BertConfig,
+        BertForSequenceClassification,
+    )
 
     tokenizer_path = base_model_path(cfg) if cfg.model.kind == "transformer" else _tiny_tokenizer()
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
@@ -78,8 +82,9 @@ def tokenized_dataset(texts: list[str], labels: list[int], weights: list[float],
     import datasets
 
     digest = hashlib.sha256()
-    digest.update(f"{tokenizer.name_or_path}|{getattr(tokenizer, 'vocab_size', 0)}|{max_length}".encode())
-    for text, label, weight in zip(texts, labels, weights):
+    vocab = getattr(tokenizer, "vocab_size", 0)
+    digest.update(f"{tokenizer.name_or_path}|{vocab}|{max_length}".encode())
+    for text, label, weight in zip(texts, labels, weights, strict=True):
         digest.update(f"{label}|{weight}|{text}\x00".encode())
     key = digest.hexdigest()[:16]
     folder = cache_dir / f"tokenized-{key}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def classify_cli(args: argparse.Namespace) -> int:
     if args.input is not None:
         for line, item in iter_listings(args.input):
             if isinstance(item, Exception) or not hasattr(item, "title"):
-                print(f"skipped {item}")
+                print(f"{args.input}:{line}: skipped: {item}", file=sys.stderr)
                 continue
             listings.append(item)
     if not listings:
@@ -48,7 +49,7 @@ def classify_cli(args: argparse.Namespace) -> int:
         return 0
     print(f"model {clf.model_version} ({clf.backend_name})")
     print(f"{'label':<11} {'conf':>5}  {'decision':<8} listing / signals")
-    for raw, prediction in zip(listings, predictions):
+    for raw, prediction in zip(listings, predictions, strict=True):
         signals = extract_signals(raw)
         title = raw if isinstance(raw, str) else raw.title
         print(f"{prediction.label:<11} {prediction.confidence:5.2f}  {prediction.decision:<8} "

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from nlp_ip.distributed._ray import connect, require_ray
-from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.distributed.source import (
     InputFile,
     decode_item,
@@ -35,6 +34,7 @@ from nlp_ip.distributed.source import (
     listing_datasource,
 )
 from nlp_ip.errors import DataFormatError, ModelLoadError
+from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.inference.rows import build_rows, result_arrow_schema
 
 logger = logging.getLogger(__name__)
