@@ -8,7 +8,7 @@ Usage::
 Builds two JSONL files of ``--small`` and ``--large`` rows by cycling the
 listings of ``--data`` (each copy gets a fresh ``id``; the texts repeat), runs
 :func:`nlp_ip.inference.files.predict_file` on each in a fresh subprocess and
-reports that process's peak resident memory (``ru_maxrss``), its RSS sampled
+reports that process's peak resident memory (``VmHWM``), its RSS sampled
 as the rows go by, the rows written and the throughput. The requirement is a
 large-file peak within 50 MB of the small-file peak.
 
@@ -28,6 +28,25 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    ``VmHWM`` from ``/proc/self/status`` belongs to the address space, which
+    ``exec`` replaces: a worker started by ``subprocess`` reports its own peak.
+    ``ru_maxrss`` would not: it keeps the peak of the forked copy of the parent.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rss_mb() -> float:
@@ -55,7 +74,6 @@ def make_file(sources: list[Path], rows: int, target: Path) -> Path:
 
 def child(args: argparse.Namespace) -> int:
     """Run one prediction in this process and print its memory figures as JSON."""
-    import resource
 
     from nlp_ip.inference import ListingClassifier
     from nlp_ip.inference.files import predict_file
@@ -76,7 +94,7 @@ def child(args: argparse.Namespace) -> int:
     summary = predict_file(clf, args.input, output, overwrite=True)
     done.set()
     thread.join()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mb()
     lines = sum(1 for _ in output.open(encoding="utf-8"))
     print(json.dumps({"rows": summary.rows, "written": lines, "errors": summary.errors,
                       "seconds": round(summary.seconds, 1),
