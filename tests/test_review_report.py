@@ -43,3 +43,23 @@ def test_report_cli_writes_both_files(tmp_path: Path) -> None:
     page = (tmp_path / "o" / "review-report.html").read_text()
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
     assert (tmp_path / "o" / "review-report.md").read_text().startswith("# Review report")
+
+
+def test_suspects_are_reported_apart_from_model_overturns(tmp_path: Path) -> None:
+    store = fill_store(tmp_path / "r.sqlite")
+    with store.connect() as conn:  # items 3 and 4 become suspected mislabels
+        conn.execute("UPDATE items SET kind = 'suspect', given_label = 'lookalike' "
+                     "WHERE id IN (3, 4)")
+    before = review_stats(store)
+    assert before["suspects"] == {"queued": 2, "decided": 0, "relabeled": 0, "confirmed": 0}
+    store.record_decision(1, "parody", reviewer="ana", submission_id="a")
+    store.record_decision(3, "legitimate", reviewer="ana", submission_id="b")  # relabeled
+    store.record_decision(4, "lookalike", reviewer="ben", submission_id="c")  # confirmed
+    stats = review_stats(store)
+    assert stats["suspects"] == {"queued": 2, "decided": 2, "relabeled": 1, "confirmed": 1}
+    # Only item 1 counts as a decision on the deployed model's prediction.
+    assert sum(v["decided"] for v in stats["overturn_by_model_label"].values()) == 1
+    assert sum(sum(row.values()) for row in stats["confusion"].values()) == 1
+    md = to_markdown(stats)
+    assert "relabeled by a reviewer: 1; given label confirmed: 1" in md
+    assert "Suspected mislabels: 2 queued, 2 decided" in to_html(stats)

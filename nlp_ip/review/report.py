@@ -8,7 +8,11 @@ Figures (from the current decisions and the append-only history):
 - per brand: decided items, overturn rate, and the **over-enforcement rate**: of the
   items the model called infringing, the share a reviewer found not infringing;
 - throughput per reviewer: submissions, active days, median seconds between
-  consecutive submissions (gaps over 30 minutes count as breaks and are left out).
+  consecutive submissions (gaps over 30 minutes count as breaks and are left out);
+- suspected mislabels (items of kind ``suspect``, from ``review suspects``): how
+  many reviewers relabeled and how many they confirmed. Their "model label" is the
+  baseline's suggestion, not the deployed model's answer, so they are kept out of
+  the overturn and over-enforcement figures.
 
 Written as markdown and as one self-contained HTML page with inline SVG bar charts
 (no scripts, no external assets).
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp_ip.labels import LABEL_NAMES, Label
-from nlp_ip.review.store import SKIP, ReviewStore
+from nlp_ip.review.store import SKIP, SUSPECT, ReviewStore
 
 BREAK_S = 1800.0
 
@@ -43,15 +47,22 @@ def review_stats(store: ReviewStore) -> dict[str, Any]:
     decisions = store.decisions()
     history = store.history()
     with store.connect() as conn:
-        brands_of = {int(r["id"]): [b for b in str(r["brands"]).split("|") if b]
-                     for r in conn.execute("SELECT id, brands FROM items")}
+        items = list(conn.execute("SELECT id, brands, kind, given_label FROM items"))
+    brands_of = {int(r["id"]): [b for b in str(r["brands"]).split("|") if b] for r in items}
+    given_of = {int(r["id"]): r["given_label"] for r in items if r["kind"] == SUSPECT}
     n_items = len(brands_of)
     confusion = {m: dict.fromkeys(LABEL_NAMES, 0) for m in LABEL_NAMES}
     per_label: dict[str, list[int]] = {m: [0, 0] for m in LABEL_NAMES}  # decided, overturned
     per_brand: dict[str, dict[str, int]] = defaultdict(lambda: Counter())  # type: ignore[arg-type]
     infringing = Label.INFRINGING.value
+    suspects = {"queued": len(given_of), "decided": 0, "relabeled": 0, "confirmed": 0}
     for d in decisions:
         model, human = d["model_label"], d["label"]
+        if int(d["item_id"]) in given_of:
+            suspects["decided"] += 1
+            relabeled = human != given_of[int(d["item_id"])]
+            suspects["relabeled" if relabeled else "confirmed"] += 1
+            continue
         confusion[model][human] += 1
         per_label[model][0] += 1
         per_label[model][1] += int(model != human)
@@ -90,7 +101,7 @@ def review_stats(store: ReviewStore) -> dict[str, Any]:
         "overturn_by_model_label": {m: {"decided": v[0],
                                         "overturn_rate": v[1] / v[0] if v[0] else None}
                                     for m, v in per_label.items()},
-        "brands": brands, "throughput": throughput,
+        "brands": brands, "throughput": throughput, "suspects": suspects,
     }
 
 
@@ -121,6 +132,14 @@ def to_markdown(stats: dict[str, Any], *, max_brands: int = 30) -> str:
     for b in stats["brands"][:max_brands]:
         lines.append(f"| {_md(b['brand'])} | {b['decided']} | {_pct(b['overturn_rate'])} | "
                      f"{b['model_infringing']} | {_pct(b['over_enforcement_rate'])} |")
+    sus = stats["suspects"]
+    if sus["queued"]:
+        lines += ["", "## Suspected mislabels (`review suspects`)", "",
+                  f"- queued: {sus['queued']}, decided: {sus['decided']}",
+                  f"- relabeled by a reviewer: {sus['relabeled']}; given label confirmed: "
+                  f"{sus['confirmed']}",
+                  "- not counted in the overturn figures above (their suggestion comes from the "
+                  "baseline, not the deployed model)"]
     lines += ["", "## Throughput", "",
               "| reviewer | submissions | active days | median s per item |",
               "|---|---:|---:|---:|"]
@@ -172,6 +191,11 @@ def to_html(stats: dict[str, Any], *, max_brands: int = 20) -> str:
     summary = (f"<p>{stats['items']} items queued, {stats['decided']} decided, "
                f"{stats['undecided']} undecided; {stats['submissions']} submissions "
                f"({stats['skips']} skips) by {stats['reviewers']} reviewer(s).</p>")
+    sus = stats["suspects"]
+    if sus["queued"]:
+        summary += (f"<p>Suspected mislabels: {sus['queued']} queued, {sus['decided']} decided: "
+                    f"{sus['relabeled']} relabeled, {sus['confirmed']} confirmed (not counted "
+                    "in the overturn figures).</p>")
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>Review report</title><style>body{font:14px system-ui,sans-serif;"
             "margin:2rem;color:#1f2328}table{border-collapse:collapse}td,th{border:1px solid "
