@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _memory import peak_rss_mb
 
 ALL_BACKENDS = ("pipeline", "torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8",
                 "onnx-int8-dynamic")
@@ -66,25 +67,6 @@ PIPELINE_BATCH = 32
 
 
 # -- helpers shared by parent and workers ------------------------------------
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory in MB.
-
-    ``VmHWM`` from ``/proc/self/status`` belongs to the address space, which
-    ``exec`` replaces: a worker started by ``subprocess`` reports its own peak.
-    ``ru_maxrss`` would not: it keeps the peak of the forked copy of the parent.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -209,7 +191,7 @@ def run_worker(args: argparse.Namespace) -> int:
         result = _worker_pipeline(args)
     else:
         result = _worker_engine(args)
-    result["peak_rss_mb"] = _peak_rss_mb()
+    result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
     return 0
 

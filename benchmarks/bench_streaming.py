@@ -29,24 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory in MB.
-
-    ``VmHWM`` from ``/proc/self/status`` belongs to the address space, which
-    ``exec`` replaces: a worker started by ``subprocess`` reports its own peak.
-    ``ru_maxrss`` would not: it keeps the peak of the forked copy of the parent.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from _memory import peak_rss_mb
 
 
 def _rss_mb() -> float:
@@ -94,7 +77,7 @@ def child(args: argparse.Namespace) -> int:
     summary = predict_file(clf, args.input, output, overwrite=True)
     done.set()
     thread.join()
-    peak = _peak_rss_mb()
+    peak = peak_rss_mb()
     lines = sum(1 for _ in output.open(encoding="utf-8"))
     print(json.dumps({"rows": summary.rows, "written": lines, "errors": summary.errors,
                       "seconds": round(summary.seconds, 1),
