@@ -309,16 +309,16 @@ def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool
             "per_channel": per_channel, "reduce_range": reduce_range, "nodes_excluded": head}
 
 
-def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
-    """Replace each MatMul with a constant 2-D weight by an int8 product with per-row scales.
+def _rewrite_matmuls(source: Path, target: Path, *, exclude: set[str], replace: Any,
+                     constants: dict[str, np.ndarray] | None = None) -> int:
+    """Rewrite each MatMul with a constant 2-D fp32 weight; the shared part of the int8 schemes.
 
-    Weights: symmetric int8, one scale per output column. Activations: at run
-    time, int8 with one scale per row (per token) from the row's largest
-    magnitude (``QuantizeLinear`` per axis on a 2-D view, stored as uint8 with
-    zero point 128), so that onnxruntime runs its u8 x s8 kernel (VNNI) in
-    ``MatMulIntegerToFloat``, which also applies the column scales; a ``Mul``
-    applies the row scales. A row's result never depends on the other rows.
-    Activations shared by several MatMuls (query, key, value) are quantised once.
+    ``replace(node, w, weight_name, index, graph)`` returns the nodes that take
+    the MatMul's place (it may add initializers to ``graph``); other nodes and
+    the MatMuls named in ``exclude`` are kept. ``constants`` are added as
+    initializers first. Weights no longer used are dropped, the
+    ``com.microsoft`` opset is declared, and the model is saved to ``target``.
+    Returns the number of MatMuls replaced.
     """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -330,13 +330,7 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
     for node in graph.node:
         for name in node.input:
             uses[name] = uses.get(name, 0) + 1
-    constants = {"rq_127": np.array(127, np.float32), "rq_one": np.array(1, np.float32),
-                 "rq_eps": np.array(1e-12, np.float32), "rq_zp": np.array(128, np.uint8),
-                 "rq_zp_row": np.array([128], np.uint8), "rq_column": np.array([-1, 1], np.int64),
-                 "rq_start": np.array([0], np.int64), "rq_last": np.array([-1], np.int64)}
-    graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in constants.items())
-    # activation -> (uint8 rows, row scales as a column, leading output dims)
-    quantized_inputs: dict[str, tuple[str, str, str]] = {}
+    graph.initializer.extend(numpy_helper.from_array(v, k) for k, v in (constants or {}).items())
     nodes = []
     count = 0
     for node in graph.node:
@@ -346,16 +340,52 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
             nodes.append(node)
             continue
         w = numpy_helper.to_array(weight).astype(np.float32)
+        nodes += replace(node, w, weight.name, count, graph)
+        uses[weight.name] -= 1
+        count += 1
+    del graph.node[:]
+    graph.node.extend(nodes)
+    for tensor in [t for t in graph.initializer if uses.get(t.name, 1) == 0]:
+        graph.initializer.remove(tensor)
+    if not any(op.domain == "com.microsoft" for op in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.save(model, str(target))
+    return count
+
+
+def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
+    """Replace each MatMul with a constant 2-D weight by an int8 product with per-row scales.
+
+    Weights: symmetric int8, one scale per output column. Activations: at run
+    time, int8 with one scale per row (per token) from the row's largest
+    magnitude (``QuantizeLinear`` per axis on a 2-D view, stored as uint8 with
+    zero point 128), so that onnxruntime runs its u8 x s8 kernel (VNNI) in
+    ``MatMulIntegerToFloat``, which also applies the column scales; a ``Mul``
+    applies the row scales. A row's result never depends on the other rows.
+    Activations shared by several MatMuls (query, key, value) are quantised once.
+    """
+    from onnx import helper, numpy_helper
+
+    constants: dict[str, np.ndarray] = {
+        "rq_127": np.array(127, np.float32), "rq_one": np.array(1, np.float32),
+        "rq_eps": np.array(1e-12, np.float32), "rq_zp": np.array(128, np.uint8),
+        "rq_zp_row": np.array([128], np.uint8), "rq_column": np.array([-1, 1], np.int64),
+        "rq_start": np.array([0], np.int64), "rq_last": np.array([-1], np.int64)}
+    # activation -> (uint8 rows, row scales as a column, leading output dims)
+    quantized_inputs: dict[str, tuple[str, str, str]] = {}
+
+    def replace(node: Any, w: np.ndarray, weight_name: str, index: int, graph: Any) -> list[Any]:
         k, n = w.shape
         w_scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
         w_q = np.clip(np.round(w / w_scale), -127, 127).astype(np.int8)
-        tag = f"rq{count}"
+        tag = f"rq{index}"
         graph.initializer.extend([
-            numpy_helper.from_array(w_q, f"{weight.name}_int8"),
-            numpy_helper.from_array(w_scale.astype(np.float32), f"{weight.name}_scale"),
+            numpy_helper.from_array(w_q, f"{weight_name}_int8"),
+            numpy_helper.from_array(w_scale.astype(np.float32), f"{weight_name}_scale"),
             numpy_helper.from_array(np.array([-1, k], np.int64), f"{tag}_rows"),
             numpy_helper.from_array(np.array([n], np.int64), f"{tag}_width"),
         ])
+        nodes = []
         x = node.input[0]
         if x not in quantized_inputs:
             p = f"{tag}_x"
@@ -381,9 +411,10 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
             quantized_inputs[x] = (f"{p}_u8", f"{p}_scale_col", f"{p}_lead")
         x_u8, x_scale, lead = quantized_inputs[x]
         # MatMulIntegerToFloat: (x_u8 - 128) @ w_int8 * column scale, in one kernel.
-        nodes += [
+        return [
+            *nodes,
             helper.make_node("MatMulIntegerToFloat",
-                             [x_u8, f"{weight.name}_int8", "rq_one", f"{weight.name}_scale",
+                             [x_u8, f"{weight_name}_int8", "rq_one", f"{weight_name}_scale",
                               "rq_zp"], [f"{tag}_col"], name=f"{node.name}_int8",
                              domain="com.microsoft"),
             helper.make_node("Mul", [f"{tag}_col", x_scale], [f"{tag}_2d"],
@@ -393,16 +424,9 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str]) -> int:
             helper.make_node("Reshape", [f"{tag}_2d", f"{tag}_shape"], list(node.output),
                              name=f"{tag}_Out"),
         ]
-        uses[weight.name] -= 1
-        count += 1
-    del graph.node[:]
-    graph.node.extend(nodes)
-    for tensor in [t for t in graph.initializer if uses.get(t.name, 1) == 0]:
-        graph.initializer.remove(tensor)
-    if not any(op.domain == "com.microsoft" for op in model.opset_import):
-        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.save(model, str(target))
-    return count
+
+    return _rewrite_matmuls(source, target, exclude=exclude, replace=replace,
+                            constants=constants)
 
 
 def _quantize_blockwise(source: Path, target: Path, *, block_size: int,
@@ -414,26 +438,10 @@ def _quantize_blockwise(source: Path, target: Path, *, block_size: int,
     activations to int8 per row and block and run int8 dot products (VNNI),
     so a row's result does not depend on the other rows of the batch.
     """
-    import onnx
     from onnx import helper, numpy_helper
     from onnxruntime.capi._pybind_state import quantize_matmul_8bits
 
-    model = onnx.load(str(source))
-    graph = model.graph
-    initializers = {t.name: t for t in graph.initializer}
-    uses: dict[str, int] = {}
-    for node in graph.node:
-        for name in node.input:
-            uses[name] = uses.get(name, 0) + 1
-    nodes = []
-    count = 0
-    for node in graph.node:
-        weight = initializers.get(node.input[1]) if node.op_type == "MatMul" else None
-        if (weight is None or node.name in exclude or len(weight.dims) != 2
-                or weight.data_type != onnx.TensorProto.FLOAT):
-            nodes.append(node)
-            continue
-        w = numpy_helper.to_array(weight).astype(np.float32)
+    def replace(node: Any, w: np.ndarray, weight_name: str, index: int, graph: Any) -> list[Any]:
         k, n = w.shape
         k_blocks = (k + block_size - 1) // block_size
         padded = np.zeros((k_blocks * block_size, n), dtype=np.float32)
@@ -442,24 +450,15 @@ def _quantize_blockwise(source: Path, target: Path, *, block_size: int,
         scales = np.zeros((n, k_blocks), dtype=np.float32)
         zero_points = np.zeros((n, k_blocks), dtype=np.uint8)
         quantize_matmul_8bits(packed, padded, scales, zero_points, block_size, n, k, True)
-        q_name, s_name = f"{weight.name}_Q8", f"{weight.name}_scales"
+        q_name, s_name = f"{weight_name}_Q8", f"{weight_name}_scales"
         graph.initializer.extend([numpy_helper.from_array(packed, q_name),
                                   numpy_helper.from_array(scales.reshape(-1), s_name)])
-        nodes.append(helper.make_node(
+        return [helper.make_node(
             "MatMulNBits", [node.input[0], q_name, s_name], list(node.output),
             name=f"{node.name}_Q8", domain="com.microsoft", K=k, N=n, bits=8,
-            block_size=block_size, accuracy_level=4))
-        uses[weight.name] -= 1
-        count += 1
-    del graph.node[:]
-    graph.node.extend(nodes)
-    unused = [t for t in graph.initializer if uses.get(t.name, 1) == 0]
-    for tensor in unused:
-        graph.initializer.remove(tensor)
-    if not any(op.domain == "com.microsoft" for op in model.opset_import):
-        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.save(model, str(target))
-    return count
+            block_size=block_size, accuracy_level=4)]
+
+    return _rewrite_matmuls(source, target, exclude=exclude, replace=replace)
 
 
 def _check(source: Path, onnx_path: Path, meta: ModelMeta) -> tuple[float, float]:
