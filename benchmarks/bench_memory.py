@@ -4,12 +4,13 @@ Usage::
 
     python benchmarks/bench_memory.py --model runs/default/model-best [--calls 600]
 
-Runs the same workload in two child processes side by side: one with the
-allocator tuning that ``nlp-ip serve`` / ``nlp-ip predict`` apply
-(:mod:`nlp_ip.inference.allocator`), one with it switched off
-(``NLP_IP_MALLOC_TUNING=0``). Each child classifies ``--calls`` batches of
+Runs the same workload in three child processes side by side: with the
+engine's ``malloc_trim`` after each chunk (:mod:`nlp_ip.inference.allocator`,
+the default), with it switched off (``NLP_IP_MALLOC_TUNING=0``) and glibc's
+mmap threshold fixed at 1 MiB instead (``MALLOC_MMAP_THRESHOLD_``), and with
+glibc's defaults. Each child classifies ``--calls`` batches of
 1-``--max-rows`` random listings from ``--data`` (the shapes a server sees),
-on one thread, and samples its resident memory. Prints both curves and the
+on one thread, and samples its resident memory. Prints the curves and the
 growth after the first call.
 """
 
@@ -29,11 +30,7 @@ def _child(args: argparse.Namespace) -> int:
     import psutil
 
     from nlp_ip.inference import ListingClassifier
-    from nlp_ip.inference.allocator import tune_allocator
 
-    mode = os.environ.get("BENCH_MEMORY_MODE", "mmap")
-    applied = tune_allocator() if mode == "mmap" else False
-    from nlp_ip.inference.allocator import release_free_memory
     rows = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines()
             if line.strip()]
     clf = ListingClassifier.from_pretrained(args.model, backend=args.backend, num_threads=1,
@@ -45,11 +42,9 @@ def _child(args: argparse.Namespace) -> int:
     step = max(1, args.calls // 8)
     for i in range(args.calls):
         clf.predict(rng.sample(rows, rng.randint(1, args.max_rows)))
-        if mode == "trim":
-            release_free_memory(0.5)
         if i % step == 0 or i == args.calls - 1:
             samples.append((i + 1, proc.memory_info().rss / 2**20))
-    print(json.dumps({"applied": applied, "backend": clf.backend_name, "samples": samples,
+    print(json.dumps({"backend": clf.backend_name, "samples": samples,
                       "seconds": time.perf_counter() - started}))
     return 0
 
@@ -70,10 +65,12 @@ def main(argv: list[str] | None = None) -> int:
            "--data", args.data, "--backend", args.backend, "--calls", str(args.calls),
            "--max-rows", str(args.max_rows), "--seed", str(args.seed)]
     procs = {}
-    for label, switch, mode in (("mmap threshold", "1", "mmap"), ("malloc_trim", "1", "trim"),
-                                ("glibc defaults", "0", "none")):
-        env = dict(os.environ, NLP_IP_MALLOC_TUNING=switch, TOKENIZERS_PARALLELISM="false",
-                   OMP_NUM_THREADS="1", BENCH_MEMORY_MODE=mode)
+    base = {k: v for k, v in os.environ.items() if k != "MALLOC_MMAP_THRESHOLD_"}
+    for label, extra in (("malloc_trim", {"NLP_IP_MALLOC_TUNING": "1"}),
+                         ("mmap threshold", {"NLP_IP_MALLOC_TUNING": "0",
+                                             "MALLOC_MMAP_THRESHOLD_": str(1 << 20)}),
+                         ("glibc defaults", {"NLP_IP_MALLOC_TUNING": "0"})):
+        env = dict(base, TOKENIZERS_PARALLELISM="false", OMP_NUM_THREADS="1", **extra)
         procs[label] = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, text=True)
     growth = {}
@@ -86,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         samples = result["samples"]
         growth[label] = samples[-1][1] - samples[0][1]
         curve = "  ".join(f"{n}:{mb:.0f}" for n, mb in samples)
-        print(f"{label:15s} ({result['backend']}, tuning applied: {result['applied']}, "
+        print(f"{label:15s} ({result['backend']}, "
               f"{result['seconds']:.0f} s)  calls:RSS MB  {curve}")
     print("growth after the first call: " + ", ".join(f"{k} {v:+.0f} MB"
                                                      for k, v in growth.items()))

@@ -34,7 +34,6 @@ from nlp_ip.distributed.source import (
     listing_datasource,
 )
 from nlp_ip.errors import DataFormatError, ModelLoadError
-from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.inference.rows import build_rows, result_arrow_schema
 
 logger = logging.getLogger(__name__)
@@ -69,7 +68,6 @@ class ListingPredictor:
         items = [(line, decode_item(listing, error)) for line, listing, error
                  in zip(columns["line"], columns["listing"], columns["error"], strict=True)]
         rows = build_rows(self.classifier, items, sources=columns["source"])
-        release_free_memory()  # flat memory across blocks of changing shapes
         return pa.Table.from_pylist(rows, schema=self.schema)
 
 

@@ -40,6 +40,7 @@ import numpy as np
 
 from nlp_ip.artifact import BRANDS_FILE, ModelMeta, read_meta
 from nlp_ip.errors import InvalidInputError, ModelLoadError
+from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.inference.backends import BACKENDS
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.schema import Listing, parse_listing, parse_listings
@@ -220,6 +221,7 @@ class ListingClassifier:
         if self.workers == 1 or len(batches) == 1:
             for idx in batches:
                 out[idx] = self.backend.forward(encoded, idx)
+            release_free_memory()
             return out
         compute = self._compute_pool()
         # Longest batches first, so no worker is left with a long one at the end.
@@ -227,6 +229,7 @@ class ListingClassifier:
                 for idx in reversed(batches)]
         for idx, job in jobs:
             out[idx] = job.result()
+        release_free_memory()
         return out
 
     def _compute_pool(self) -> ThreadPoolExecutor:

@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nlp_ip.errors import DataFormatError, InvalidInputError
-from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.inference.rows import (
     RESULT_COLUMNS,
     error_row,
@@ -366,8 +365,6 @@ def predict_file(classifier: Any, input_path: str | Path, output_path: str | Pat
                 errors += 1
             writer.write(row)
             bar.update(1)
-            if (predicted + errors) % 1024 == 0:
-                release_free_memory()  # at most once a second: flat memory on huge files
         complete = True
     finally:
         writer.close(complete=complete)

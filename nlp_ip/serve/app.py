@@ -37,7 +37,6 @@ from fastapi.openapi.utils import get_openapi  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 
-from nlp_ip.inference.allocator import release_free_memory  # noqa: E402
 from nlp_ip.labels import LABEL_NAMES  # noqa: E402
 from nlp_ip.schema import Listing, parse_listings  # noqa: E402
 from nlp_ip.serve import schemas  # noqa: E402
@@ -166,9 +165,7 @@ class ServerState:
         return min(self._max_length, 8 + chars // 4)
 
     def _run_batch(self, rows: list[Listing]) -> list[dict[str, Any]]:
-        out = [p.to_dict() for p in self.classifier.predict(rows)]
-        release_free_memory()  # at most once a second: keeps the RSS flat
-        return out
+        return [p.to_dict() for p in self.classifier.predict(rows)]
 
     def _load(self) -> Any:
         from nlp_ip.inference import ListingClassifier
