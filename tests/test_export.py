@@ -191,3 +191,103 @@ def test_int8_nodes_excluded_are_the_head(exports: dict[str, Path]) -> None:
     excluded = meta["onnx"]["quantization"]["nodes_excluded"]
     assert excluded and all(("pooler" in n or "classifier" in n or "logits" in n)
                             for n in excluded)
+
+
+def test_exports_use_plain_layer_norm_not_the_slow_fused_kernel(
+        exports: dict[str, Path]) -> None:
+    import onnx
+
+    for precision, folder in exports.items():
+        ops = [n.op_type for n in onnx.load(str(folder / "model.onnx")).graph.node]
+        assert "SkipLayerNormalization" not in ops, precision
+        # 2 layers x (after attention, after the FFN)
+        assert ops.count("LayerNormalization") >= 4, precision
+
+
+def test_int8_gelu_outputs_use_the_asymmetric_code(exports: dict[str, Path]) -> None:
+    import onnx
+
+    graph = onnx.load(str(exports["int8"] / "model.onnx")).graph
+    producers = {out: n.op_type for n in graph.node for out in n.output}
+    integer = [n for n in graph.node if n.op_type == "MatMulIntegerToFloat"]
+    zero_points = {n.input[4] for n in integer}
+    assert zero_points == {"rq_zp", "rq_zp0"}
+    # The FFN-output products (one per layer) read a GELU output, through a per-row range.
+    assert sum(1 for n in graph.node if n.op_type == "ReduceMin") == 2
+    assert sum(1 for n in integer if n.input[4] == "rq_zp0") == 2
+    assert "BiasGelu" in producers.values() or "Gelu" in producers.values()
+
+
+def _single_matmul(path: Path, w: np.ndarray, *, gelu: bool) -> None:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    k = w.shape[0]
+    nodes = []
+    x = "x"
+    if gelu:
+        nodes.append(helper.make_node("Gelu", ["x"], ["h"], domain="com.microsoft"))
+        x = "h"
+    nodes.append(helper.make_node("MatMul", [x, "w"], ["y"], name="proj"))
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    onnx.save(model, str(path))
+
+
+def _run(path: Path, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return np.asarray(session.run(None, {"x": x})[0])
+
+
+def test_rowwise_outlier_channels_run_in_fp32(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(64, 32)).astype(np.float32)
+    x = rng.normal(size=(3, 5, 64)).astype(np.float32)
+    x[..., 7] *= 60.0  # one channel tens of times larger than the rest, as in a transformer
+    source = tmp_path / "fp32.onnx"
+    _single_matmul(source, w, gelu=False)
+    want = x @ w
+    plain, split = tmp_path / "plain.onnx", tmp_path / "split.onnx"
+    assert export_module._quantize_rowwise(source, plain, exclude=set()) == 1
+    channels = export_module._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
+    assert channels.tolist() == [7]
+    export_module._quantize_rowwise(source, split, exclude=set(), outliers={"x": channels})
+    err_plain = float(np.abs(_run(plain, x) - want).mean())
+    err_split = float(np.abs(_run(split, x) - want).mean())
+    assert err_split < err_plain / 5
+    assert err_split < 0.05
+    # rows stay independent of their batch with the fp32 side product too
+    np.testing.assert_array_equal(_run(split, x[:1]), _run(split, x)[:1])
+
+
+def test_rowwise_asymmetric_code_after_gelu_is_exact_in_expectation(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(96, 16)).astype(np.float32)
+    x = rng.normal(size=(2, 9, 96)).astype(np.float32)
+    source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
+    _single_matmul(source, w, gelu=True)
+    export_module._quantize_rowwise(source, target, exclude=set())
+    import onnx
+
+    ops = [n.op_type for n in onnx.load(str(target)).graph.node]
+    assert "ReduceMin" in ops and "MatMulIntegerToFloat" in ops
+    want = _run(source, x)
+    got = _run(target, x)
+    # half the step of the symmetric code: the error is small and unbiased
+    assert float(np.abs(got - want).mean()) < 0.03 * float(np.abs(want).mean())
+    assert abs(float((got - want).mean())) < 0.01
+
+
+def test_outlier_channels_are_few_and_clear() -> None:
+    peaks = np.full(384, 2.0)
+    assert export_module._outlier_channels(peaks).size == 0
+    peaks[[3, 99, 200]] = [30.0, 9.0, 5.0]
+    assert export_module._outlier_channels(peaks).tolist() == [3, 99]  # 5 < 3 x median
+    peaks[:20] = 50.0
+    assert export_module._outlier_channels(peaks).size == export_module.MAX_OUTLIERS
