@@ -35,6 +35,8 @@ class ExtraFile(_Strict):
 
     path: str
     weight: float = Field(default=1.0, gt=0)
+    #: How many times each row appears in the training set per epoch.
+    repeat: int = Field(default=1, ge=1, le=100)
 
 
 class DataConfig(_Strict):

@@ -20,6 +20,7 @@ import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nlp_ip.brands import load_catalog
 from nlp_ip.errors import ConfigError
@@ -109,6 +110,27 @@ def is_seed_validation(listing_id: str | None) -> bool:
     return digest[0] / 256 < SEED_VALIDATION_SHARE
 
 
+def _expand(pattern: str, resolve: Any) -> list[tuple[str, Path]]:
+    """``(name, path)`` of the files a ``data.extra`` path names (a glob such as ``dir/*.jsonl``
+    expands to its matches, sorted); a pattern that matches nothing is an error."""
+    if not any(ch in pattern for ch in "*?["):
+        return [(pattern, resolve(pattern))]
+    base = Path(pattern)
+    root = resolve(".") if not base.is_absolute() else Path("/")
+    matches = sorted(root.glob(str(base)) if not base.is_absolute()
+                     else Path("/").glob(str(base.relative_to("/"))))
+    if not matches:
+        raise ConfigError(f"data.extra path {pattern!r} matches no file")
+    out = []
+    for path in matches:
+        try:
+            name = str(path.relative_to(root)) if not base.is_absolute() else str(path)
+        except ValueError:
+            name = str(path)
+        out.append((name, path))
+    return out
+
+
 def load_splits(cfg: Config, root: Path | None = None) -> Splits:
     """Read every source named by ``cfg`` into train / validation / test examples."""
     root = root or Path.cwd()
@@ -154,9 +176,10 @@ def load_splits(cfg: Config, root: Path | None = None) -> Splits:
                 raise ConfigError(f"{seed_path}: row {example.listing.id!r} has split "
                                   f"{split!r}; expected 'train' or 'test'")
     for extra in data.extra:
-        path = resolve(extra.path)
-        files[extra.path] = file_sha256(path)
-        train.extend(_read_labeled(path, f"extra:{extra.path}", extra.weight))
+        for name, path in _expand(extra.path, resolve):
+            files[name] = file_sha256(path)
+            for example in _read_labeled(path, f"extra:{name}", extra.weight):
+                train.extend([example] * extra.repeat)
     if not train:
         raise ConfigError("the config yields no training rows; set data.generate, "
                           "data.corpus_dir, data.seed_file or data.extra")
