@@ -143,3 +143,53 @@ async def test_queue_is_bounded_by_its_expected_drain_time() -> None:
     b.check_capacity(0)
     gate.set()
     await b.stop()
+
+
+class CountingEngine(Engine):
+    """Records how many batches are inside the engine at the same moment."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(delay_s=delay_s)
+        self.inside = 0
+        self.most_inside = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, rows: list[str]) -> list[str]:
+        with self.lock:
+            self.inside += 1
+            self.most_inside = max(self.most_inside, self.inside)
+        try:
+            return super().__call__(rows)
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 3])
+async def test_concurrency_bounds_the_batches_in_the_engine(concurrency: int) -> None:
+    engine = CountingEngine(delay_s=0.03)
+    b = batcher(engine, max_batch_rows=2, max_wait_ms=0, concurrency=concurrency)
+    await b.start()
+    jobs = [b.submit([f"r{i}"]) for i in range(24)]
+    results = await asyncio.gather(*(job.future for job in jobs))
+    assert results == [[f"R{i}"] for i in range(24)]
+    assert engine.most_inside == concurrency
+    assert len(engine.thread_names) == concurrency
+    await b.stop()
+
+
+async def test_stop_waits_for_every_batch_in_the_engine() -> None:
+    engine = CountingEngine(delay_s=0.05)
+    b = batcher(engine, max_batch_rows=1, max_wait_ms=0, concurrency=2)
+    await b.start()
+    jobs = [b.submit([f"r{i}"]) for i in range(6)]
+    await async_wait_until(lambda: engine.inside == 2)
+    await b.stop()
+    assert [job.future.result() for job in jobs] == [[f"R{i}"] for i in range(6)]
+    with pytest.raises(NotReadyError):
+        b.submit(["late"])
+
+
+def test_concurrency_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="concurrency"):
+        batcher(Engine(), concurrency=0)

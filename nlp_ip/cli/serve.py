@@ -17,6 +17,7 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--backend": ("backend", {"metavar": "NAME"}),
     "--num-threads": ("num_threads", {"type": int, "metavar": "N"}),
     "--workers": ("workers", {"type": int, "metavar": "N"}),
+    "--engine-concurrency": ("engine_concurrency", {"type": int, "metavar": "N"}),
     "--keys-file": ("api_keys_file", {"metavar": "FILE"}),
     "--no-auth": ("auth", {"action": "store_const", "const": False,
                            "help": "serve without API keys (loopback hosts only)"}),

@@ -166,6 +166,10 @@ class OnnxBackend(_TokenizedBackend):
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # With several intra-op threads (the server's one-batch-at-a-time mode), idle
+        # threads would spin between runs and take the cores from the event loop and
+        # the tokeniser; single-threaded sessions (the batch default) have no pool.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(str(path), options,
                                                 providers=["CPUExecutionProvider"])

@@ -135,7 +135,8 @@ class ServerState:
             self._run_batch, estimate_tokens=self._estimate_tokens,
             max_batch_tokens=settings.max_batch_tokens, max_batch_rows=settings.max_batch_rows,
             max_wait_ms=settings.max_wait_ms, max_queue_rows=settings.max_queue_rows,
-            max_queue_delay_s=settings.max_queue_delay_s, metrics=self.metrics)
+            max_queue_delay_s=settings.max_queue_delay_s,
+            concurrency=settings.engine_concurrency, metrics=self.metrics)
         self._loader: asyncio.Task[None] | None = None
         self._max_length = 128
         # spaCy pipelines are not shared between threads: one thread for ?explain=true.

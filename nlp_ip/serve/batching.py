@@ -3,11 +3,15 @@
 Requests put their listings in a bounded FIFO queue and await a future. One
 worker task forms batches from the front of the queue, up to a token budget
 and a row limit, waiting at most ``max_wait_ms`` after the oldest request
-arrived for others to join, then runs the engine on a single engine thread (off
-the event loop) and hands each request its own rows.
+arrived for others to join, then runs the engine on an engine thread (off
+the event loop) and hands each request its own rows. ``concurrency`` batches
+may be in the engine at once, each on its own thread (with an engine whose
+forward passes are single-threaded, one per core: a core never idles while
+the answers of the other batch are written and its clients send the next
+requests).
 
 Under load no one waits: while the engine runs one batch the next one fills,
-and it starts as soon as the engine is free. A request whose client went away,
+and it starts as soon as an engine thread is free. A request whose client went away,
 or whose deadline passed, is taken out of the queue (:meth:`MicroBatcher.cancel`)
 and costs no engine time. When the queue holds ``max_queue_rows`` listings, new
 requests are refused at once with :class:`~nlp_ip.errors.OverloadedError`,
@@ -59,7 +63,9 @@ class MicroBatcher(Generic[T, R]):
                  estimate_tokens: Callable[[T], int], max_batch_tokens: int = 8192,
                  max_batch_rows: int = 256, max_wait_ms: float = 2.0,
                  max_queue_rows: int = 1024, max_queue_delay_s: float | None = None,
-                 metrics: Any = None) -> None:
+                 concurrency: int = 1, metrics: Any = None) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         self.run_batch = run_batch
         self.estimate_tokens = estimate_tokens
         self.max_batch_tokens = max_batch_tokens
@@ -68,6 +74,9 @@ class MicroBatcher(Generic[T, R]):
         self.max_queue_rows = max_queue_rows
         self.max_queue_delay_s = max_queue_delay_s
         self.metrics = metrics
+        self.concurrency = concurrency
+        self._slots: asyncio.Semaphore | None = None
+        self._running: set[asyncio.Task[None]] = set()
         self._queue: deque[Job[T, R]] = deque()
         self._queued_rows = 0
         self._queued_tokens = 0
@@ -84,7 +93,9 @@ class MicroBatcher(Generic[T, R]):
         if self._worker is not None:
             return
         self._wakeup = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp-ip-engine")
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._executor = ThreadPoolExecutor(max_workers=self.concurrency,
+                                            thread_name_prefix="nlp-ip-engine")
         self._worker = asyncio.create_task(self._run(), name="nlp-ip-batcher")
 
     async def stop(self, timeout: float = 30.0) -> None:
@@ -100,6 +111,12 @@ class MicroBatcher(Generic[T, R]):
                                len(self._queue), timeout)
                 self._worker.cancel()
                 await asyncio.gather(self._worker, return_exceptions=True)
+        if self._running:
+            # batches already in the engine: give them what is left of the timeout
+            _, late = await asyncio.wait(set(self._running), timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         while self._queue:
             job = self._queue.popleft()
             if not job.future.done():
@@ -228,11 +245,13 @@ class MicroBatcher(Generic[T, R]):
                 or self._queued_tokens >= self.max_batch_tokens)
 
     async def _run(self) -> None:
-        assert self._wakeup is not None
+        assert self._wakeup is not None and self._slots is not None
         loop = asyncio.get_running_loop()
         while True:
             while not self._queue:
                 if self._closing:
+                    if self._running:
+                        await asyncio.gather(*set(self._running), return_exceptions=True)
                     return
                 self._wakeup.clear()
                 await self._wakeup.wait()
@@ -247,9 +266,25 @@ class MicroBatcher(Generic[T, R]):
                     await asyncio.wait_for(self._wakeup.wait(), remaining)
                 except asyncio.TimeoutError:
                     break
+            await self._slots.acquire()  # an engine thread is free
             batch = self._take()
-            if batch:
-                await self._run_one(loop, batch)
+            if not batch:
+                self._slots.release()
+                continue
+            if self.concurrency == 1:
+                try:
+                    await self._run_one(loop, batch)
+                finally:
+                    self._slots.release()
+                continue
+            task = asyncio.create_task(self._run_one(loop, batch))
+            self._running.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if self._slots is not None:
+            self._slots.release()
 
     async def _run_one(self, loop: asyncio.AbstractEventLoop, batch: list[Job[T, R]]) -> None:
         rows = [row for job in batch for row in job.rows]
@@ -273,7 +308,9 @@ class MicroBatcher(Generic[T, R]):
                     job.future.set_exception(exc)
             return
         elapsed = max(time.perf_counter() - started, 1e-6)
-        self.record_rate(len(rows), elapsed)
+        # with several batches in the engine at once, the engine's rate is that many times
+        # one batch's (what matters is the rate under load, when every thread is busy)
+        self.record_rate(len(rows) * self.concurrency, elapsed)
         self.batches_run += 1
         if self.metrics is not None:
             self.metrics.batch_rows.observe(len(rows))

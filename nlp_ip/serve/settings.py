@@ -53,6 +53,10 @@ class ServeSettings(BaseModel):
         description="forward passes computed at once inside one engine call, sharing the "
                     "threads (1: every pass uses all threads; measured best for the server's "
                     "micro-batches of 1-32 listings)")
+    engine_concurrency: int = Field(
+        default=1, ge=1, le=64,
+        description="micro-batches in the engine at once, each on its own thread (with "
+                    "workers=N, N batches run side by side, one core each)")
     engine_batch_tokens: int | None = Field(
         default=None, ge=16,
         description="token budget of one forward pass inside an engine call (default: the "
