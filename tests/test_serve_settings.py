@@ -66,3 +66,25 @@ def test_queue_delay_must_be_below_the_request_deadline() -> None:
     with pytest.raises(ConfigError, match="must be below request_timeout_s"):
         ServeSettings.from_env({"auth": False, "max_queue_delay_s": 5, "request_timeout_s": 5},
                                environ={})
+
+
+class _Stub:
+    def __init__(self, backend_name: str) -> None:
+        self.backend_name = backend_name
+
+
+def test_engine_layout_follows_the_backend_unless_set(tiny_run: Path, tmp_path: Path) -> None:
+    from nlp_ip.serve.app import engine_layout
+
+    three = {"num_threads": 3, "auth": False}
+    assert engine_layout(ServeSettings(**three), _Stub("onnx-int8")) == (3, 3)
+    assert engine_layout(ServeSettings(**three), _Stub("torch-bf16")) == (1, 1)
+    assert engine_layout(ServeSettings(backend="onnx-fp32", **three)) == (3, 3)
+    # auto: from the folder (a torch folder here)
+    assert engine_layout(ServeSettings(model=tiny_run / "model-best", **three)) == (1, 1)
+    # explicit settings win, each on its own
+    assert engine_layout(ServeSettings(workers=2, **three), _Stub("onnx-int8")) == (2, 2)
+    assert engine_layout(ServeSettings(workers=2, engine_concurrency=1, **three),
+                         _Stub("onnx-int8")) == (2, 1)
+    assert engine_layout(ServeSettings(engine_concurrency=2, **three),
+                         _Stub("torch-fp32")) == (1, 2)

@@ -48,15 +48,15 @@ class ServeSettings(BaseModel):
     port: int = Field(default=8000, ge=0, le=65535, description="port (0 picks a free one)")
     backend: str = Field(default="auto", description="inference backend, or auto")
     num_threads: int | None = Field(default=None, ge=1, description="engine threads")
-    workers: int = Field(
-        default=1, ge=1,
-        description="forward passes computed at once inside one engine call, sharing the "
-                    "threads (1: every pass uses all threads; measured best for the server's "
-                    "micro-batches of 1-32 listings)")
-    engine_concurrency: int = Field(
-        default=1, ge=1, le=64,
-        description="micro-batches in the engine at once, each on its own thread (with "
-                    "workers=N, N batches run side by side, one core each)")
+    workers: int | None = Field(
+        default=None, ge=1,
+        description="forward passes computed at once, sharing the threads (default: by "
+                    "backend; onnx: one per thread, each single-threaded; torch: 1, every "
+                    "pass uses all threads; see docs/serving.md)")
+    engine_concurrency: int | None = Field(
+        default=None, ge=1, le=64,
+        description="micro-batches in the engine at once, each on its own thread (default: "
+                    "by backend; onnx: as many as workers, one core each; torch: 1)")
     engine_batch_tokens: int | None = Field(
         default=None, ge=16,
         description="token budget of one forward pass inside an engine call (default: the "
