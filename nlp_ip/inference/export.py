@@ -38,8 +38,9 @@ How it is built, and why (each step measured on MiniLM-L6, 2 EPYC cores):
 
    (Measured before the GELU and outlier refinements below. With them, on the
    5,000-listing ``benchmarks/bench_inference.py`` run against torch fp32:
-   agreement 99.82%, mean |dp| 0.00097, 153 listings/s on 2 cores, where the
-   plain rowwise scheme gave 99.42%, 0.0023 and 155-169 listings/s.)
+   agreement 99.82%, mean |dp| 0.00097, 194-204 listings/s on 2 cores
+   (``--rounds 2``), where the plain rowwise scheme gave 99.42%, 0.0023 and
+   155-169 listings/s.)
 
    ``rowwise`` (default, :func:`_quantize_rowwise`): int8 weights per output
    channel; activations quantised per row (token) at run time and fed to
