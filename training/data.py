@@ -13,6 +13,7 @@ Sources, all recorded in the run's data fingerprint:
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import logging
@@ -111,24 +112,17 @@ def is_seed_validation(listing_id: str | None) -> bool:
 
 
 def _expand(pattern: str, resolve: Any) -> list[tuple[str, Path]]:
-    """``(name, path)`` of the files a ``data.extra`` path names (a glob such as ``dir/*.jsonl``
-    expands to its matches, sorted); a pattern that matches nothing is an error."""
-    if not any(ch in pattern for ch in "*?["):
-        return [(pattern, resolve(pattern))]
-    base = Path(pattern)
-    root = resolve(".") if not base.is_absolute() else Path("/")
-    matches = sorted(root.glob(str(base)) if not base.is_absolute()
-                     else Path("/").glob(str(base.relative_to("/"))))
+    """``(name, path)`` of the files a ``data.extra`` path names; a glob (``dir/*.jsonl``)
+    expands to its matches, sorted, and matching nothing is an error."""
+    path = resolve(pattern)
+    if not glob.has_magic(pattern):
+        return [(pattern, path)]
+    matches = sorted(glob.glob(str(path)))
     if not matches:
         raise ConfigError(f"data.extra path {pattern!r} matches no file")
-    out = []
-    for path in matches:
-        try:
-            name = str(path.relative_to(root)) if not base.is_absolute() else str(path)
-        except ValueError:
-            name = str(path)
-        out.append((name, path))
-    return out
+    root = resolve(".")
+    return [(m if Path(pattern).is_absolute() else os.path.relpath(m, root), Path(m))
+            for m in matches]
 
 
 def load_splits(cfg: Config, root: Path | None = None) -> Splits:

@@ -553,12 +553,13 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str],
         graph.initializer.extend([
             numpy_helper.from_array(w_q, f"{weight_name}_int8"),
             numpy_helper.from_array(w_scale.astype(np.float32), f"{weight_name}_scale"),
-            numpy_helper.from_array(np.array([-1, k], np.int64), f"{tag}_rows"),
             numpy_helper.from_array(np.array([n], np.int64), f"{tag}_width"),
         ])
         nodes = []
         if x not in quantized_inputs:
             p = f"{tag}_x"
+            graph.initializer.append(numpy_helper.from_array(np.array([-1, k], np.int64),
+                                                             f"{tag}_rows"))
             nodes.append(helper.make_node("Reshape", [x, f"{tag}_rows"], [f"{p}_2d"],
                                           name=f"{p}_Rows"))
             src = f"{p}_2d"
@@ -606,9 +607,9 @@ def _quantize_rowwise(source: Path, target: Path, *, exclude: set[str],
             ]
         else:
             # x = (x_u8 - zp) * s per row, so x @ W = s * (x_u8 @ W) - (zp * s) * colsum(W).
-            column_sums = w_q.astype(np.int64).sum(axis=0).astype(np.float32) * w_scale
-            graph.initializer.append(numpy_helper.from_array(
-                column_sums.astype(np.float32), f"{weight_name}_colsum"))
+            column_sums = (w_q.astype(np.int64).sum(axis=0) * w_scale).astype(np.float32)
+            graph.initializer.append(numpy_helper.from_array(column_sums,
+                                                             f"{weight_name}_colsum"))
             nodes += [
                 helper.make_node("MatMulIntegerToFloat",
                                  [x_u8, f"{weight_name}_int8", "rq_one", f"{weight_name}_scale",

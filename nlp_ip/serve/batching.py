@@ -101,6 +101,7 @@ class MicroBatcher(Generic[T, R]):
     async def stop(self, timeout: float = 30.0) -> None:
         """Refuse new work, finish what is queued (up to ``timeout`` s), then stop."""
         self._closing = True
+        deadline = time.monotonic() + timeout
         if self._wakeup is not None:
             self._wakeup.set()
         if self._worker is not None:
@@ -112,8 +113,9 @@ class MicroBatcher(Generic[T, R]):
                 self._worker.cancel()
                 await asyncio.gather(self._worker, return_exceptions=True)
         if self._running:
-            # batches already in the engine: give them what is left of the timeout
-            _, late = await asyncio.wait(set(self._running), timeout=timeout)
+            # batches still in the engine get what is left of the same timeout
+            _, late = await asyncio.wait(set(self._running),
+                                         timeout=max(0.0, deadline - time.monotonic()))
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -270,12 +272,6 @@ class MicroBatcher(Generic[T, R]):
             batch = self._take()
             if not batch:
                 self._slots.release()
-                continue
-            if self.concurrency == 1:
-                try:
-                    await self._run_one(loop, batch)
-                finally:
-                    self._slots.release()
                 continue
             task = asyncio.create_task(self._run_one(loop, batch))
             self._running.add(task)
