@@ -10,7 +10,8 @@ needs unpickling:
   the tokenizer files for transformer models, so the folder also loads in
   ``transformers.pipeline("text-classification", model=DIR)``;
   ``model.onnx`` for exported ONNX models; ``tfidf.json`` +
-  ``tfidf.safetensors`` for the TF-IDF baseline;
+  ``tfidf.safetensors`` for the TF-IDF baseline, or beside the transformer
+  weights when a TF-IDF model is blended in (``blend`` in ``nlp_ip.json``);
 - ``brands.yaml``: the brand catalog the text layer used in training;
 - ``README.md``: the model card.
 
@@ -52,6 +53,24 @@ class TextSettings(BaseModel):
     max_length: int = Field(default=128, gt=8, le=512)
 
 
+class BlendMeta(BaseModel):
+    """A TF-IDF model blended into a transformer's scores (``nlp_ip.json`` ``blend``).
+
+    The folder then also holds ``tfidf.json`` + ``tfidf.safetensors``. The scores the
+    engine calibrates with ``ModelMeta.temperature`` are
+    ``weight * log_softmax(transformer / transformer_temperature)
+    + (1 - weight) * log_softmax(tfidf / tfidf_temperature)``: a weighted product of
+    the two calibrated distributions, with ``weight`` chosen on validation.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["tfidf"] = "tfidf"
+    weight: float = Field(ge=0.0, le=1.0)
+    transformer_temperature: float = Field(default=1.0, gt=0.0)
+    tfidf_temperature: float = Field(default=1.0, gt=0.0)
+
+
 class ModelMeta(BaseModel):
     """Contents of ``nlp_ip.json``."""
 
@@ -65,6 +84,7 @@ class ModelMeta(BaseModel):
     temperature: float = Field(default=1.0, gt=0.0)
     policy: DecisionPolicy = Field(default_factory=DecisionPolicy)
     onnx: dict[str, Any] | None = None  # file, precision, quantization for kind == "onnx"
+    blend: BlendMeta | None = None  # a TF-IDF model blended in (transformer and onnx kinds)
     config: dict[str, Any] = Field(default_factory=dict)
     data_fingerprint: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
@@ -94,6 +114,9 @@ def read_meta(model_dir: str | os.PathLike[str]) -> ModelMeta:
                              f"reads up to {FORMAT_VERSION}. Upgrade nlp-ip")
     if tuple(meta.labels) != LABEL_NAMES:
         raise ModelLoadError(f"{path} lists labels {meta.labels}; expected {list(LABEL_NAMES)}")
+    if meta.blend is not None and meta.kind == "tfidf":
+        raise ModelLoadError(f"{path}: a tfidf model cannot have a blend; blends belong to "
+                             "transformer and onnx folders")
     return meta
 
 

@@ -59,23 +59,26 @@ class _Vectorizer:
                     break
         return grams
 
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The non-zero columns of one text's L2-normalised TF-IDF vector and their values."""
+        counts: dict[int, int] = {}
+        for gram in self.ngrams(text):
+            index = self.vocabulary.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.sublinear_tf:
+            tf = 1.0 + np.log(tf)
+        values = tf * self.idf[idx]
+        norm = np.sqrt((values ** 2).sum())
+        return idx, (values / norm if norm > 0 else values)
+
     def transform(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), len(self.idf)), dtype=np.float64)
-        for row, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            for gram in self.ngrams(text):
-                index = self.vocabulary.get(gram)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
-            if not counts:
-                continue
-            idx = np.fromiter(counts.keys(), dtype=np.int64)
-            tf = np.fromiter(counts.values(), dtype=np.float64)
-            if self.sublinear_tf:
-                tf = 1.0 + np.log(tf)
-            values = tf * self.idf[idx]
-            norm = np.sqrt((values ** 2).sum())
-            out[row, idx] = values / norm if norm > 0 else values
+        for i, text in enumerate(texts):
+            idx, values = self.row(text)
+            out[i, idx] = values
         return out
 
 
@@ -112,7 +115,17 @@ class TfidfScorer:
         return np.hstack([v.transform(texts) for v in self.vectorizers])
 
     def logits(self, texts: list[str]) -> np.ndarray:
-        return self.features(texts) @ self.coef.T + self.intercept
+        """Logits, shape (N, K): the sparse rows times the coefficients, never densified."""
+        out = np.tile(self.intercept, (len(texts), 1))
+        offset = 0
+        for vectorizer in self.vectorizers:
+            coef = self.coef[:, offset:offset + len(vectorizer.idf)]
+            for i, text in enumerate(texts):
+                idx, values = vectorizer.row(text)
+                if len(idx):
+                    out[i] += coef[:, idx] @ values
+            offset += len(vectorizer.idf)
+        return out
 
 
 def make_tfidf_pipeline(

@@ -33,3 +33,16 @@ def tiny_model(tiny_run: Path, tmp_path: Path) -> Path:
     target = tmp_path / "model"
     shutil.copytree(tiny_run / "model-best", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def tiny_blend_run(tmp_path_factory: pytest.TempPathFactory, tiny_cache: Path) -> Path:
+    """configs/tiny.yaml with a TF-IDF model blended in (what configs/default.yaml does)."""
+    from training.config import load_config
+    from training.run import train
+
+    cfg = load_config(ROOT / "configs" / "tiny.yaml",
+                      [f"data.cache_dir={tiny_cache}", "model.blend.enabled=true"])
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny-blend"
+    train(cfg, run_dir, root=ROOT)
+    return run_dir

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from nlp_ip.errors import ConfigError
 
@@ -79,6 +79,29 @@ class TfidfSpec(_Strict):
     max_iter: int = Field(default=2000, ge=10)
 
 
+class BlendSpec(_Strict):
+    """Blend a TF-IDF model (``model.tfidf``, fitted on the same rows) into a transformer.
+
+    The blend's scores are ``w * log p_transformer + (1 - w) * log p_tfidf`` (each
+    part temperature-calibrated on validation), then calibrated once more.
+    ``weight`` is ``w``; left out, it is the value of ``weights`` with the lowest
+    validation log-loss.
+    """
+
+    enabled: bool = False
+    weight: float | None = Field(default=None, ge=0, le=1)
+    weights: list[float] = Field(default_factory=lambda: [i / 20 for i in range(21)],
+                                 min_length=1)
+
+    @field_validator("weights")
+    @classmethod
+    def _in_unit_interval(cls, value: list[float]) -> list[float]:
+        bad = [w for w in value if not 0.0 <= w <= 1.0]
+        if bad:
+            raise ValueError(f"blend weights must lie in [0, 1]; got {bad}")
+        return value
+
+
 class ModelConfig(_Strict):
     #: transformer: fine-tune ``base``; tiny: a random small BERT; tfidf: the baseline.
     kind: Literal["transformer", "tiny", "tfidf"] = "transformer"
@@ -86,6 +109,15 @@ class ModelConfig(_Strict):
     base: str = "minilm"
     tiny: TinyModel = Field(default_factory=TinyModel)
     tfidf: TfidfSpec = Field(default_factory=TfidfSpec)
+    #: transformer and tiny only: blend in a TF-IDF model trained on the same rows.
+    blend: BlendSpec = Field(default_factory=BlendSpec)
+
+    @model_validator(mode="after")
+    def _blend_needs_transformer(self) -> ModelConfig:
+        if self.kind == "tfidf" and self.blend.enabled:
+            raise ValueError("model.blend.enabled applies to transformer and tiny models; "
+                             "set model.blend.enabled: false for kind tfidf")
+        return self
 
 
 class TrainingConfig(_Strict):

@@ -96,6 +96,18 @@ def model_card(meta: ModelMeta) -> str:
         f"- input: text builder v{meta.text.builder_version}, hints={meta.text.hints}, "
         f"max length {meta.text.max_length} tokens",
         f"- calibration temperature: {meta.temperature:.3f}",
+    ]
+    if meta.blend is not None:
+        b = meta.blend
+        lines += [
+            f"- blend: the transformer's calibrated log-probabilities x {b.weight:.2f} plus a "
+            f"TF-IDF word + character n-gram logistic regression's x {1 - b.weight:.2f} "
+            f"(`tfidf.json`, `tfidf.safetensors`; part temperatures {b.transformer_temperature:.3f}"
+            f" and {b.tfidf_temperature:.3f}), weight chosen on validation log-loss. nlp-ip "
+            "(Python API, CLI, HTTP) serves the blend; `transformers.pipeline` on this folder "
+            "runs the transformer part alone, uncalibrated.",
+        ]
+    lines += [
         f"- decision policy: {meta.policy.model_dump()}",
         "",
         "## Data",

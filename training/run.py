@@ -94,10 +94,29 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
     version_stub = hashlib.sha256(str(fingerprint["combined"]).encode()).hexdigest()[:8]
     from nlp_ip.text import TEXT_BUILDER_VERSION
 
+    tfidf: Any = None  # the TF-IDF model of a blend (model.blend.enabled)
+
     def finish(kind: str, label: str, logits_fn: Any, write_weights: Any,
                step: int | None) -> dict[str, Any]:
         val_logits = logits_fn(val_cols[0])
         y_val = np.asarray(val_cols[1])
+        blend = None
+        score_fn, weights_fn = logits_fn, write_weights
+        if tfidf is not None:
+            from training.baseline import baseline_logits, save_baseline
+            from training.blend import fit_blend
+
+            blend = fit_blend(val_logits, baseline_logits(tfidf, val_cols[0]), y_val,
+                              cfg.model.blend, calibrate=cfg.calibration.enabled)
+
+            def score_fn(texts: list[str]) -> np.ndarray:  # the blend's scores
+                return blend.scores(logits_fn(texts), baseline_logits(tfidf, texts))
+
+            def weights_fn(folder: Path) -> None:
+                write_weights(folder)
+                save_baseline(tfidf, folder)
+
+            val_logits = blend.scores(val_logits, baseline_logits(tfidf, val_cols[0]))
         temperature = fit_temperature(val_logits, y_val) if cfg.calibration.enabled else 1.0
         metrics: dict[str, Any] = {
             "validation": summary(softmax(val_logits, temperature), y_val),
@@ -107,15 +126,19 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
                 "ece_after": expected_calibration_error(softmax(val_logits, temperature), y_val),
             },
         }
+        if blend is not None:
+            metrics["blend"] = blend.report()
         if test_cols is not None:
-            test_logits = logits_fn(test_cols[0])
+            test_logits = score_fn(test_cols[0])
             metrics["generated_test"] = summary(softmax(test_logits, temperature),
                                                 np.asarray(test_cols[1]))
         suffix = f"-step{step}" if step is not None else ""
         meta = make_meta(cfg, kind=kind, model_version=f"{cfg.name}-{version_stub}{suffix}",
                          builder_version=TEXT_BUILDER_VERSION, temperature=temperature,
                          fingerprint=fingerprint, metrics=metrics, commit=commit)
-        write_model_folder(run_dir / label, meta, brands_path, write_weights)
+        if blend is not None:
+            meta.blend = blend.meta
+        write_model_folder(run_dir / label, meta, brands_path, weights_fn)
         return metrics
 
     results: dict[str, Any] = {}
@@ -145,6 +168,12 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
         )
         if not out["is_main"]:
             return TrainResult(run_dir, run_dir / "model-best", run_dir / "model-last", {})
+        if cfg.model.blend.enabled:
+            from training.baseline import fit_baseline
+
+            tfidf = fit_baseline(train_cols[0], train_cols[1], train_cols[2], cfg.model.tfidf,
+                                 cfg.seed, balanced=cfg.training.class_weights == "balanced")
+            logger.info("blend: fitted the TF-IDF part on %d rows", len(train_cols[0]))
         tokenizer = out["tokenizer"]
         best_model = out["trainer"].model
         max_len = cfg.text.max_length

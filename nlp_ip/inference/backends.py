@@ -12,6 +12,11 @@ Backends:
 - ``onnx-fp32`` / ``onnx-int8``: onnxruntime on a folder written by
   ``nlp-ip export --format onnx [--quantize int8]`` (see :mod:`nlp_ip.inference.export`).
 - ``tfidf``: the numpy TF-IDF baseline.
+
+A folder whose ``nlp_ip.json`` has a ``blend`` gets its transformer backend
+wrapped in :class:`BlendBackend`, which adds the folder's TF-IDF scores; the
+name then reads e.g. ``onnx-int8+tfidf``. ``backend=`` still names the
+transformer part.
 """
 
 from __future__ import annotations
@@ -211,6 +216,70 @@ class TfidfBackend:
         return self.scorer.logits([encoded[i] for i in idx]).astype(np.float32)
 
 
+class _Blended:
+    """Encoded rows of a blend: the inner backend's encoding plus the model-input texts."""
+
+    __slots__ = ("encoded", "texts")
+
+    def __init__(self, encoded: Any, texts: list[str]) -> None:
+        self.encoded = encoded
+        self.texts = texts
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def blend_scores(transformer_logits: np.ndarray, tfidf_logits: np.ndarray,
+                 weight: float, transformer_temperature: float = 1.0,
+                 tfidf_temperature: float = 1.0) -> np.ndarray:
+    """``weight * log_softmax(a / Ta) + (1 - weight) * log_softmax(b / Tb)``, float64.
+
+    The one definition of a blend's scores, used by training (to choose the
+    weight and fit the temperature) and by :class:`BlendBackend`.
+    """
+    a = np.asarray(transformer_logits, dtype=np.float64) / transformer_temperature
+    b = np.asarray(tfidf_logits, dtype=np.float64) / tfidf_temperature
+    return weight * _log_softmax(a) + (1.0 - weight) * _log_softmax(b)
+
+
+class BlendBackend:
+    """A transformer backend plus the folder's TF-IDF model, blended (``meta.blend``).
+
+    ``forward`` returns the blended log-scores (:func:`blend_scores`); the engine
+    divides them by the folder's temperature like any logits. The TF-IDF part
+    costs about 0.5 ms per listing on one core (n-gram counting in Python).
+    """
+
+    def __init__(self, inner: Any, folder: Path, meta: ModelMeta) -> None:
+        from nlp_ip.tfidf import TfidfScorer
+
+        assert meta.blend is not None
+        self.inner = inner
+        self.spec = meta.blend
+        self.scorer = TfidfScorer.load(folder)
+        self.name = f"{inner.name}+tfidf"
+        self.precision = inner.precision
+        self.default_batch_tokens = inner.default_batch_tokens
+
+    def encode(self, texts: list[str], max_length: int) -> _Blended:
+        return _Blended(self.inner.encode(texts, max_length), list(texts))
+
+    def lengths(self, encoded: _Blended) -> np.ndarray:
+        return np.asarray(self.inner.lengths(encoded.encoded))
+
+    def forward(self, encoded: _Blended, idx: np.ndarray) -> np.ndarray:
+        logits = self.inner.forward(encoded.encoded, idx)
+        tfidf = self.scorer.logits([encoded.texts[i] for i in idx])
+        spec = self.spec
+        return blend_scores(logits, tfidf, spec.weight, spec.transformer_temperature,
+                            spec.tfidf_temperature).astype(np.float32)
+
+
 def folder_backends(folder: Path, meta: ModelMeta) -> tuple[str, ...]:
     """The backends that can run the model in ``folder``, preferred first."""
     if meta.kind == "tfidf":
@@ -252,6 +321,15 @@ def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) ->
 
 
 def _load(name: str, folder: Path, meta: ModelMeta, threads: int) -> Any:
+    return _blend(_load_plain(name, folder, meta, threads), folder, meta)
+
+
+def _blend(backend: Any, folder: Path, meta: ModelMeta) -> Any:
+    """Wrap ``backend`` in :class:`BlendBackend` when the folder has a blend."""
+    return BlendBackend(backend, folder, meta) if meta.blend is not None else backend
+
+
+def _load_plain(name: str, folder: Path, meta: ModelMeta, threads: int) -> Any:
     if name == "tfidf":
         return TfidfBackend(folder)
     if name.startswith("onnx-"):
@@ -274,8 +352,8 @@ def choose_backend(folder: Path, meta: ModelMeta, threads: int) -> Any:
     fp32 = TorchBackend(folder, threads, "fp32")
     if not cpu_supports_bf16():
         logger.info("backend auto -> torch-fp32 (no bf16 instructions on this CPU)")
-        return fp32
-    return _probe_bf16(fp32)
+        return _blend(fp32, folder, meta)
+    return _blend(_probe_bf16(fp32), folder, meta)
 
 
 def _probe_bf16(backend: TorchBackend, *, rounds: int = 3) -> TorchBackend:

@@ -8,6 +8,8 @@ folder that :meth:`ListingClassifier.from_pretrained` loads directly:
 - the tokenizer files and ``config.json`` of the source folder;
 - ``brands.yaml``; ``nlp_ip.json`` with ``kind: onnx`` and an ``onnx`` field
   (file, precision, quantisation settings, opset, exporter, the check figures);
+- for a blend folder, its TF-IDF part (``tfidf.json``, ``tfidf.safetensors``)
+  and ``blend`` settings, unchanged: only the transformer part is converted;
 - ``README.md``: the source model card plus an ONNX section.
 
 How it is built, and why (each step measured on MiniLM-L6, 2 EPYC cores):
@@ -80,6 +82,7 @@ import numpy as np
 
 from nlp_ip.artifact import BRANDS_FILE, ModelMeta, atomic_folder, read_meta, write_meta
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
+from nlp_ip.tfidf import TFIDF_JSON, TFIDF_WEIGHTS
 
 logger = logging.getLogger(__name__)
 
@@ -712,7 +715,8 @@ def _copy_support_files(source: Path, target: Path, keep_torch_weights: bool) ->
     from transformers import AutoTokenizer
 
     AutoTokenizer.from_pretrained(str(source)).save_pretrained(str(target))
-    for name in ("config.json", BRANDS_FILE):
+    # tfidf.*: the TF-IDF part of a blend folder (meta.blend travels in nlp_ip.json)
+    for name in ("config.json", BRANDS_FILE, TFIDF_JSON, TFIDF_WEIGHTS):
         if (source / name).is_file():
             shutil.copyfile(source / name, target / name)
     if keep_torch_weights:

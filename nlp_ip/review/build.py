@@ -88,8 +88,9 @@ def explain(clf: Any, listings: list[Listing], *, method: str = "auto",
     if method == "integrated-gradients":
         if str(clf.backend_name).startswith("torch") and hasattr(clf.backend, "model"):
             return method, integrated_gradients(clf, listings, max_words=max_words)
-        logger.warning("integrated gradients need a torch model; %s uses backend %s, "
-                       "falling back to occlusion", clf.folder, clf.backend_name)
+        logger.warning("integrated gradients need a torch-only model (a blend's TF-IDF part "
+                       "has no gradients); %s uses backend %s, falling back to occlusion",
+                       clf.folder, clf.backend_name)
     return "occlusion", occlusion(clf.predict_proba, listings, max_words=max_words)
 
 

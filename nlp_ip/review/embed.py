@@ -27,10 +27,18 @@ logger = logging.getLogger(__name__)
 HASH_DIM = 2048
 
 
+def _encoder(clf: Any) -> Any:
+    """The transformer backend of ``clf`` (a blend's transformer part), or its backend."""
+    return getattr(clf.backend, "inner", clf.backend)
+
+
 def embedding_kind(clf: Any) -> str:
-    """What :func:`embed_listings` returns for this classifier."""
+    """What :func:`embed_listings` returns for this classifier.
+
+    For a blend folder (transformer + TF-IDF) the embedding is the transformer's.
+    """
     name = str(getattr(clf, "backend_name", ""))
-    if name.startswith("torch") and hasattr(clf.backend, "model"):
+    if name.startswith("torch") and hasattr(_encoder(clf), "model"):
         return "mean-pooled-last-hidden-state"
     if name == "tfidf":
         return "tfidf-features"
@@ -78,8 +86,8 @@ def embed_listings(clf: Any, listings: Sequence[Listing], *, batch_size: int = 6
 def _torch_embed(clf: Any, texts: list[str], batch_size: int) -> np.ndarray:
     import torch
 
-    model = clf.backend.model
-    tokenizer = clf.backend.tokenizer
+    model = _encoder(clf).model
+    tokenizer = _encoder(clf).tokenizer
     encoder = getattr(model, "base_model", model)
     max_length = int(clf.meta.text.max_length)
     lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)

@@ -1,0 +1,173 @@
+"""A transformer + TF-IDF blend: choosing the weight, the model folder, inference, export."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp_ip.artifact import read_meta
+from nlp_ip.errors import ConfigError
+from nlp_ip.inference import ListingClassifier
+from nlp_ip.inference.backends import blend_scores
+from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.schema import parse_listings
+from training.config import BlendSpec, load_config
+from training.metrics import softmax
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LISTINGS = [
+    "G.U.C.C.I belt 1:1 mirror quality",
+    {"title": "Chewy Vuiton plush dog toy", "description": "parody squeaker, not affiliated"},
+    {"title": "Quilted chain flap bag", "description": "no logo, designer-inspired"},
+    {"title": "Case for iPhone 15", "brand": "Spigen", "price": 12.5, "currency": "EUR"},
+    "Rolex Submariner $89",
+    {"title": "Oak bookshelf", "description": "solid wood, five shelves"},
+]
+
+
+def _labels(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 4, size=n)
+
+
+def _informative(y: np.ndarray, strength: float, seed: int) -> np.ndarray:
+    """Logits that point at ``y`` with the given strength, plus noise."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(len(y), 4)) + strength * np.eye(4)[y]
+
+
+def test_fit_blend_weighs_the_informative_part() -> None:
+    from training.blend import fit_blend
+
+    y = _labels(600)
+    strong, noise = _informative(y, 4.0, 1), _informative(y, 0.0, 2)
+    assert fit_blend(strong, noise, y, BlendSpec(enabled=True)).meta.weight >= 0.9
+    assert fit_blend(noise, strong, y, BlendSpec(enabled=True)).meta.weight <= 0.1
+    both = fit_blend(_informative(y, 2.0, 3), _informative(y, 2.0, 4), y,
+                     BlendSpec(enabled=True))
+    # Two equally good, independent parts: the blend sits in the middle and beats both.
+    assert 0.3 <= both.meta.weight <= 0.7
+    assert both.macro_f1["blend"] > max(both.macro_f1["transformer"], both.macro_f1["tfidf"])
+    losses = both.report()["validation_log_loss_by_weight"]
+    assert len(losses) == 21 and min(losses, key=losses.get) == f"{both.meta.weight:g}"
+
+
+def test_fit_blend_keeps_a_configured_weight() -> None:
+    from training.blend import fit_blend
+
+    y = _labels(200)
+    blend = fit_blend(_informative(y, 3.0, 1), _informative(y, 0.0, 2), y,
+                      BlendSpec(enabled=True, weight=0.25))
+    assert blend.meta.weight == 0.25
+    assert list(blend.log_loss_by_weight) == ["0.25"]
+
+
+def test_blend_scores_are_a_weighted_product_of_distributions() -> None:
+    a = np.array([[2.0, 0.0, -1.0, 0.5]])
+    b = np.array([[0.0, 1.0, 0.0, 0.0]])
+    z = blend_scores(a, b, 0.3, 2.0, 0.5)
+    want = 0.3 * np.log(softmax(a, 2.0)) + 0.7 * np.log(softmax(b, 0.5))
+    np.testing.assert_allclose(z, want, rtol=1e-12)
+    np.testing.assert_allclose(blend_scores(a, b, 1.0), np.log(softmax(a)), rtol=1e-12)
+
+
+def test_blend_config_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="blend"):
+        load_config(ROOT / "configs" / "baseline.yaml", ["model.blend.enabled=true"])
+    with pytest.raises(ConfigError, match=r"model\.blend\.weight"):
+        load_config(ROOT / "configs" / "tiny.yaml", ["model.blend.weight=1.5"])
+    with pytest.raises(ConfigError, match=r"\[0, 1\]"):
+        load_config(ROOT / "configs" / "tiny.yaml", ["model.blend.weights=[0.5, 2]"])
+    assert load_config(ROOT / "configs" / "default.yaml").model.blend.enabled
+    assert not load_config(ROOT / "configs" / "baseline.yaml").model.blend.enabled
+
+
+def test_blend_run_writes_both_parts_and_the_chosen_weight(tiny_blend_run: Path) -> None:
+    model = tiny_blend_run / "model-best"
+    meta = read_meta(model)
+    assert meta.blend is not None and meta.kind == "transformer"
+    for name in ("model.safetensors", "tfidf.json", "tfidf.safetensors", "config.json"):
+        assert (model / name).is_file(), name
+    report = meta.metrics["blend"]
+    losses = report["validation_log_loss_by_weight"]
+    assert report["weight"] == meta.blend.weight
+    assert min(losses, key=losses.get) == f"{meta.blend.weight:g}"
+    assert set(report["validation_macro_f1"]) == {"transformer", "tfidf", "blend"}
+    assert "blend:" in (model / "README.md").read_text(encoding="utf-8")
+    saved = json.loads((tiny_blend_run / "metrics.json").read_text())
+    assert saved["model-best"]["blend"]["weight"] == meta.blend.weight
+
+
+def test_blend_inference_equals_the_two_parts_combined(tiny_blend_run: Path) -> None:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from nlp_ip.text import build_model_inputs
+    from nlp_ip.tfidf import TfidfScorer
+
+    model = tiny_blend_run / "model-best"
+    clf = ListingClassifier.from_pretrained(model, backend="torch-fp32", workers=1)
+    assert clf.backend_name == "torch-fp32+tfidf"
+    got = clf.predict_proba(LISTINGS)
+
+    meta = clf.meta
+    assert meta.blend is not None
+    texts = build_model_inputs(parse_listings(LISTINGS), hints=meta.text.hints,
+                               catalog_path=model / "brands.yaml")
+    tokenizer = AutoTokenizer.from_pretrained(str(model))
+    net = AutoModelForSequenceClassification.from_pretrained(str(model)).eval()
+    import torch
+
+    with torch.inference_mode():
+        enc = tokenizer(texts, truncation=True, max_length=meta.text.max_length,
+                        padding=True, return_tensors="pt")
+        a = net(**enc).logits.numpy()
+    b = TfidfScorer.load(model).logits(texts)
+    want = softmax(blend_scores(a, b, meta.blend.weight, meta.blend.transformer_temperature,
+                                meta.blend.tfidf_temperature), meta.temperature)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    # Chunking and batching do not change the blend's answers.
+    small = ListingClassifier.from_pretrained(model, backend="torch-fp32", workers=2,
+                                              max_batch_tokens=16, chunk_size=2)
+    np.testing.assert_allclose(small.predict_proba(LISTINGS), got, atol=1e-5)
+
+
+def test_blend_folder_still_loads_in_plain_transformers(tiny_blend_run: Path) -> None:
+    from transformers import pipeline
+
+    classify = pipeline("text-classification", model=str(tiny_blend_run / "model-best"))
+    assert classify("Rolex Submariner $89")[0]["label"] in LABEL_NAMES
+
+
+def test_blend_export_keeps_the_tfidf_part(tiny_blend_run: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from nlp_ip.inference.export import export_onnx
+
+    model = tiny_blend_run / "model-best"
+    export_onnx(model, tmp_path / "onnx")
+    meta = read_meta(tmp_path / "onnx")
+    assert meta.kind == "onnx" and meta.blend == read_meta(model).blend
+    clf = ListingClassifier.from_pretrained(tmp_path / "onnx")
+    assert clf.backend_name == "onnx-fp32+tfidf"
+    torch_probs = ListingClassifier.from_pretrained(model, backend="torch-fp32").predict_proba(
+        LISTINGS)
+    np.testing.assert_allclose(clf.predict_proba(LISTINGS), torch_probs, atol=1e-4)
+
+
+def test_blend_review_embeds_with_the_transformer_and_explains_by_occlusion(
+        tiny_blend_run: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from nlp_ip.review.build import explain
+    from nlp_ip.review.embed import embed_listings, embedding_kind
+
+    clf = ListingClassifier.from_pretrained(tiny_blend_run / "model-best", backend="torch-fp32")
+    listings = parse_listings(LISTINGS[:2])
+    assert embedding_kind(clf) == "mean-pooled-last-hidden-state"
+    vectors = embed_listings(clf, listings)
+    assert vectors.shape == (2, 128)
+    with caplog.at_level(logging.WARNING):
+        method, found = explain(clf, listings, method="integrated-gradients")
+    assert method == "occlusion" and len(found) == 2
+    assert "TF-IDF part has no gradients" in caplog.text
