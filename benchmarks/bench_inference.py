@@ -9,7 +9,8 @@ Usage::
 For each backend (``pipeline`` = ``transformers.pipeline("text-classification",
 batch_size=32)`` on the same model, ``torch-fp32``, ``torch-bf16``,
 ``onnx-fp32``, ``onnx-int8``; optionally ``onnx-int8-dynamic``, the int8 export
-with onnxruntime's ``quantize_dynamic`` for comparison) it reports:
+with onnxruntime's ``quantize_dynamic`` for comparison, and ``onnx-int8-noblend``,
+the int8 export of a blend folder without its TF-IDF part) it reports:
 
 - ``listings_per_s``: listings classified per second (with ``--rounds R``, the
   fastest of R runs of that backend, the backends taken round-robin), after a warm-up, from
@@ -22,6 +23,10 @@ with onnxruntime's ``quantize_dynamic`` for comparison) it reports:
   included (``ListingClassifier.predict_proba``, which builds the next chunk's
   texts on a worker thread while the model runs); for the pipeline, the text
   building time (measured once, single-threaded) plus its model time.
+- a blend folder (a TF-IDF model blended in, ``blend`` in ``nlp_ip.json``) runs
+  its blend everywhere: the engine backends as served (``torch-fp32+tfidf``),
+  the pipeline worker scores the texts with the folder's TF-IDF model too and
+  combines the two the same way, inside its timed section. Same work again.
 - ``label_agreement``, ``mean_prob_diff``, ``max_prob_diff``: against torch
   fp32, on calibrated probabilities (the pipeline's softmax is re-calibrated
   with the model's temperature: softmax(log p / T) = softmax(logits / T)).
@@ -61,7 +66,7 @@ import numpy as np
 from _memory import peak_rss_mb
 
 ALL_BACKENDS = ("pipeline", "torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8",
-                "onnx-int8-dynamic")
+                "onnx-int8-dynamic", "onnx-int8-noblend")
 DEFAULT_BACKENDS = ALL_BACKENDS[:5]
 WARMUP = 64
 PIPELINE_BATCH = 32
@@ -89,7 +94,8 @@ def _worker_engine(args: argparse.Namespace) -> dict[str, Any]:
     backend = "onnx-int8" if args.worker.startswith("onnx-int8") else args.worker
     clf = ListingClassifier.from_pretrained(args.model_dir, backend=backend,
                                             num_threads=args.threads, workers=args.workers,
-                                            max_batch_tokens=args.max_batch_tokens)
+                                            max_batch_tokens=args.max_batch_tokens,
+                                            blend=not args.worker.endswith("-noblend"))
     texts = json.loads(Path(args.texts).read_text(encoding="utf-8"))
     clf.predict_proba(listings[:WARMUP])
     clf.predict_proba_texts(texts[:WARMUP])
@@ -119,15 +125,29 @@ def _worker_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     pipe = pipeline("text-classification", model=str(args.model_dir), device=-1)
     kwargs = {"batch_size": PIPELINE_BATCH, "truncation": True,
               "max_length": meta.text.max_length, "top_k": None}
+    scorer = None
+    if meta.blend is not None:
+        from nlp_ip.tfidf import TfidfScorer
+
+        scorer = TfidfScorer.load(args.model_dir)
     pipe(texts[:WARMUP], **kwargs)
     start = time.perf_counter()
     outputs = pipe(texts, **kwargs)
+    tfidf = scorer.logits(texts) if scorer is not None else None
     seconds = time.perf_counter() - start
     probs = np.zeros((len(texts), len(LABEL_NAMES)))
     for i, scores in enumerate(outputs):
         for item in scores:
             probs[i, LABEL_NAMES.index(item["label"])] = item["score"]
-    calibrated = _softmax(np.log(np.clip(probs, 1e-30, None)) / meta.temperature)
+    # log p = logits - logsumexp(logits), so softmax(log p / T) = softmax(logits / T)
+    log_p = np.log(np.clip(probs, 1e-30, None))
+    if meta.blend is not None and tfidf is not None:
+        from nlp_ip.inference.backends import blend_scores
+
+        b = meta.blend
+        log_p = blend_scores(log_p, tfidf, b.weight, b.transformer_temperature,
+                             b.tfidf_temperature)
+    calibrated = _softmax(log_p / meta.temperature)
     np.save(args.out, calibrated)
     return {"seconds": seconds, "backend_name": "pipeline"}
 
@@ -327,6 +347,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
             folders["onnx-fp32"] = args.onnx_fp32 or _ensure_onnx(args.model, export_dir, None)
         if "onnx-int8" in backends:
             folders["onnx-int8"] = args.onnx_int8 or _ensure_onnx(args.model, export_dir, "int8")
+        if "onnx-int8-noblend" in backends:
+            folders["onnx-int8-noblend"] = folders.get("onnx-int8") or _ensure_onnx(
+                args.model, export_dir, "int8")
         if "onnx-int8-dynamic" in backends:
             folders["onnx-int8-dynamic"] = _ensure_onnx(args.model, export_dir, "int8", "dynamic")
         peaks = _spawn("peak", args, args.model, work)["peaks"]
@@ -346,7 +369,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     pipeline_rate = (n / results["pipeline"]["seconds"]) if "pipeline" in results else None
     peak_key = {"pipeline": "torch-fp32", "torch-fp32": "torch-fp32",
                 "torch-bf16": "torch-bf16", "onnx-fp32": "ort-fp32", "onnx-int8": "ort-int8",
-                "onnx-int8-dynamic": "ort-int8"}
+                "onnx-int8-dynamic": "ort-int8", "onnx-int8-noblend": "ort-int8"}
     rows = []
     for backend in backends:
         result = results[backend]

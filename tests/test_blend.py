@@ -129,6 +129,11 @@ def test_blend_inference_equals_the_two_parts_combined(tiny_blend_run: Path) -> 
     want = softmax(blend_scores(a, b, meta.blend.weight, meta.blend.transformer_temperature,
                                 meta.blend.tfidf_temperature), meta.temperature)
     np.testing.assert_allclose(got, want, atol=1e-5)
+    # blend=False: the transformer part alone, with its own temperature.
+    alone = ListingClassifier.from_pretrained(model, backend="torch-fp32", blend=False)
+    assert alone.backend_name == "torch-fp32"
+    np.testing.assert_allclose(alone.predict_proba(LISTINGS),
+                               softmax(a, meta.blend.transformer_temperature), atol=1e-5)
     # Chunking and batching do not change the blend's answers.
     small = ListingClassifier.from_pretrained(model, backend="torch-fp32", workers=2,
                                               max_batch_tokens=16, chunk_size=2)
@@ -171,3 +176,49 @@ def test_blend_review_embeds_with_the_transformer_and_explains_by_occlusion(
         method, found = explain(clf, listings, method="integrated-gradients")
     assert method == "occlusion" and len(found) == 2
     assert "TF-IDF part has no gradients" in caplog.text
+
+
+def test_evaluate_scores_the_blend_or_its_transformer_part(tiny_blend_run: Path,
+                                                          tmp_path: Path) -> None:
+    from nlp_ip.cli import main
+
+    data = tmp_path / "labeled.jsonl"
+    rows = [{"title": "G.U.C.C.I belt 1:1 mirror", "label": "infringing"},
+            {"title": "Chewy Vuiton dog toy", "description": "parody", "label": "parody"},
+            {"title": "Quilted flap bag, no logo", "label": "lookalike"},
+            {"title": "Oak bookshelf", "label": "legitimate"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    model = str(tiny_blend_run / "model-best")
+    base = ["evaluate", "--model", model, "--data", str(data), "--bootstrap", "0",
+            "--cases", "none"]
+    assert main([*base, "--output", str(tmp_path / "blend")]) == 0
+    assert main([*base, "--output", str(tmp_path / "alone"), "--no-blend"]) == 0
+    blend = json.loads((tmp_path / "blend" / "metrics.json").read_text())
+    alone = json.loads((tmp_path / "alone" / "metrics.json").read_text())
+    assert blend["model"]["backend"].endswith("+tfidf")
+    assert not alone["model"]["backend"].endswith("+tfidf")
+
+
+@pytest.mark.anyio
+async def test_server_serves_the_blend(tiny_blend_run: Path, tmp_path: Path) -> None:
+    from serve_helpers import asgi_client, make_key
+
+    from nlp_ip.serve import ServeSettings, create_app
+
+    model = tiny_blend_run / "model-best"
+    keys = tmp_path / "keys.json"
+    key = make_key(keys, "moderation")
+    expected = ListingClassifier.from_pretrained(model, backend="torch-fp32").predict_proba(
+        LISTINGS)
+    app = create_app(ServeSettings(model=model, backend="torch-fp32", api_keys_file=keys,
+                                   max_wait_ms=5))
+    async with asgi_client(app, key) as client:
+        assert app.state.nlp.ready, app.state.nlp.load_error
+        answer = await client.post("/v1/classify", json={"listings": LISTINGS})
+        info = (await client.get("/v1/model")).json()
+    assert answer.status_code == 200, answer.text
+    got = np.array([[p["probabilities"][n] for n in LABEL_NAMES]
+                    for p in answer.json()["predictions"]])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert info["backend"] == "torch-fp32+tfidf"
+    assert info["blend"]["weight"] == read_meta(model).blend.weight  # type: ignore[union-attr]

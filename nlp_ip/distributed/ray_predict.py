@@ -56,9 +56,9 @@ class ListingPredictor:
     def __init__(self, model_dir: str, *, backend: str = "auto", num_threads: int = 1,
                  max_batch_tokens: int | None = None) -> None:
         from nlp_ip.inference import ListingClassifier
-        options = {} if max_batch_tokens is None else {"max_batch_tokens": max_batch_tokens}
         self.classifier = ListingClassifier.from_pretrained(
-            model_dir, backend=backend, num_threads=num_threads, **options)
+            model_dir, backend=backend, num_threads=num_threads,
+            max_batch_tokens=max_batch_tokens)
         self.schema = result_arrow_schema()
 
     def __call__(self, batch: Any) -> Any:

@@ -128,7 +128,8 @@ class ListingClassifier:
     def from_pretrained(cls, model_dir: str | os.PathLike[str], *, backend: str = "auto",
                         max_batch_tokens: int | None = None,
                         num_threads: int | None = None, workers: int | None = None,
-                        chunk_size: int = DEFAULT_CHUNK_SIZE) -> ListingClassifier:
+                        chunk_size: int = DEFAULT_CHUNK_SIZE,
+                        blend: bool = True) -> ListingClassifier:
         """Load a model folder.
 
         ``backend``: one of :data:`BACKENDS` or ``"auto"``: the folder's own
@@ -144,12 +145,20 @@ class ListingClassifier:
         batch then uses all threads.
 
         ``max_batch_tokens`` defaults to the backend's measured best.
+
+        ``blend=False`` runs only the transformer part of a blend folder (one
+        whose ``nlp_ip.json`` has ``blend``: a TF-IDF model blended in), with
+        that part's own calibration temperature: for comparing the parts. It
+        changes nothing for other folders.
         """
         from nlp_ip.inference.backends import load_backend
         from nlp_ip.text import TEXT_BUILDER_VERSION
 
         folder = Path(model_dir)
         meta = read_meta(folder)
+        if not blend and meta.blend is not None:
+            meta = meta.model_copy(update={"blend": None,
+                                           "temperature": meta.blend.transformer_temperature})
         if meta.text.builder_version != TEXT_BUILDER_VERSION:
             raise ModelLoadError(
                 f"{folder} was trained with text builder v{meta.text.builder_version}, but this "

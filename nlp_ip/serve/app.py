@@ -508,6 +508,7 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
             "labels": list(meta.labels), "model_version": meta.model_version,
             "kind": meta.kind, "backend": state.classifier.backend_name,
             "max_length": meta.text.max_length, "temperature": meta.temperature,
+            "blend": meta.blend.model_dump(mode="json") if meta.blend is not None else None,
             "thresholds": meta.policy.model_dump(mode="json"),
             "metrics": _metrics_summary(meta.metrics),
             "limits": {"max_listings": settings.max_listings,

@@ -116,6 +116,9 @@ class ModelInfo(BaseModel):
     backend: str
     max_length: int
     temperature: float
+    blend: dict[str, Any] | None = Field(
+        default=None, description="the TF-IDF model blended into the transformer's scores "
+                                  "(weight of the transformer, part temperatures), if any")
     thresholds: dict[str, Any] = Field(description="the decision policy")
     metrics: dict[str, Any] = Field(description="headline evaluation metrics per split")
     limits: dict[str, Any]

@@ -39,6 +39,9 @@ def register_evaluate(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     parser.add_argument("--worst", type=int, default=12, metavar="K",
                         help="examples per error table in the report")
+    parser.add_argument("--no-blend", dest="blend", action="store_false",
+                        help="score only the transformer part of a blend folder (one with a "
+                             "TF-IDF model blended in), to compare the parts")
     parser.set_defaults(func=evaluate_cli)
 
 
@@ -48,7 +51,7 @@ def evaluate_cli(args: argparse.Namespace) -> int:
     cases = None if str(args.cases).lower() == "none" else args.cases
     result = evaluate(args.model, args.data, output=args.output, slice_by=args.slice_by,
                       split=args.split, cases=cases, n_bootstrap=args.bootstrap,
-                      seed=args.seed, worst_k=args.worst)
+                      seed=args.seed, worst_k=args.worst, blend=args.blend)
     m = result.metrics
     ci = m.get("macro_f1_ci95")
     print(f"rows: {m['n']}  macro-F1: {m['macro_f1']:.4f}"

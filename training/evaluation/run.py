@@ -34,10 +34,10 @@ class EvaluationResult:
     cases: dict[str, Any] | None
 
 
-def load_classifier(model_dir: str | Path) -> Any:
+def load_classifier(model_dir: str | Path, *, blend: bool = True) -> Any:
     from nlp_ip.inference import ListingClassifier
 
-    return ListingClassifier.from_pretrained(model_dir)
+    return ListingClassifier.from_pretrained(model_dir, blend=blend)
 
 
 def timed_predict(classifier: Any, listings: Sequence[Listing]) -> tuple[np.ndarray, float]:
@@ -78,7 +78,8 @@ def evaluate(model_dir: str | Path | None, data: Sequence[str | Path], *,
              output: str | Path | None = None, slice_by: Sequence[str] = (),
              split: str | None = None, cases: str | Path | None = "auto",
              n_bootstrap: int = 1000, seed: int = 0, worst_k: int = 12,
-             classifier: Any = None, html_report: bool = True) -> EvaluationResult:
+             classifier: Any = None, html_report: bool = True,
+             blend: bool = True) -> EvaluationResult:
     """Score ``model_dir`` on labeled ``data``; write metrics.json, report.html and more.
 
     Files written to ``output``: ``metrics.json``, ``report.html``,
@@ -91,7 +92,7 @@ def evaluate(model_dir: str | Path | None, data: Sequence[str | Path], *,
     if classifier is None:
         if model_dir is None:
             raise ValueError("pass model_dir or classifier")
-        classifier = load_classifier(model_dir)
+        classifier = load_classifier(model_dir, blend=blend)
     listings = load_labeled(list(data), split)
     y_true = label_ids(listings)
     policy: DecisionPolicy = classifier.meta.policy
