@@ -222,3 +222,14 @@ async def test_server_serves_the_blend(tiny_blend_run: Path, tmp_path: Path) -> 
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert info["backend"] == "torch-fp32+tfidf"
     assert info["blend"]["weight"] == read_meta(model).blend.weight  # type: ignore[union-attr]
+
+
+def test_a_reported_blend_backend_name_can_be_asked_for(tiny_blend_run: Path,
+                                                         tiny_model: Path) -> None:
+    from nlp_ip.errors import InvalidInputError
+
+    clf = ListingClassifier.from_pretrained(tiny_blend_run / "model-best",
+                                            backend="torch-fp32+tfidf")
+    assert clf.backend_name == "torch-fp32+tfidf"
+    with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
+        ListingClassifier.from_pretrained(tiny_model, backend="torch-fp32+tfidf")

@@ -111,7 +111,8 @@ def model_card(meta: ModelMeta) -> str:
         f"- decision policy: {meta.policy.model_dump()}",
         "",
         "## Data",
-        "Generated listings (`nlp-ip data generate`) plus the hand-written seed-train rows; "
+        "Generated listings (`nlp-ip data generate`) plus the hand-written seed-train rows "
+        "and the config's extra files (`data.extra`); "
         "validation mixes the generated validation split with a held-out share of seed-train. "
         "The hand-written seed-test split is never trained on. Input files and hashes:",
         "",
@@ -128,7 +129,11 @@ def model_card(meta: ModelMeta) -> str:
         "",
         "## Limits",
         "- Trained mostly on generated text; figures on generated splits overstate "
-        "real-world quality. The hand-written seed-test figure is the honest one.",
+        "real-world quality. Hand-written sets are closer: seed-test (read while the project's "
+        "data and models were designed, so optimistic) and `data/holdout` (never used for a "
+        "choice; `nlp-ip evaluate --data data/holdout/listings.jsonl`).",
+        "- The packaged base model (all-MiniLM-L6-v2) is English-only: listings in other "
+        "languages lean on the TF-IDF part of a blend, or on the brand hints.",
         "- Reads text only: a counterfeit described in neutral words with a plausible price "
         "looks legitimate to it.",
         "- Brand knowledge comes from the brand catalog shipped in this folder "

@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 #: Every backend name ``from_pretrained(backend=...)`` accepts, besides ``auto``.
 BACKENDS = ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8", "tfidf")
 
+#: What a blend folder's backend name ends with (``torch-bf16+tfidf``); a requested
+#: backend may carry it too.
+BLEND_SUFFIX = "+tfidf"
+
 #: Environment variable that overrides ``backend="auto"``.
 BACKEND_ENV = "NLP_IP_BACKEND"
 
@@ -262,7 +266,7 @@ class BlendBackend:
         self.inner = inner
         self.spec = meta.blend
         self.scorer = TfidfScorer.load(folder)
-        self.name = f"{inner.name}+tfidf"
+        self.name = f"{inner.name}{BLEND_SUFFIX}"
         self.precision = inner.precision
         self.default_batch_tokens = inner.default_batch_tokens
 
@@ -311,6 +315,12 @@ def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) ->
     """Load the backend ``requested`` (``auto``: see :func:`choose_backend`)."""
     if requested == "auto":
         requested = os.environ.get(BACKEND_ENV, "").strip() or "auto"
+    if requested.endswith(BLEND_SUFFIX):  # a name as reported, e.g. "onnx-int8+tfidf"
+        if meta.blend is None:
+            raise InvalidInputError(
+                f"backend {requested!r}: {folder} has no TF-IDF blend; use "
+                f"{requested[:-len(BLEND_SUFFIX)]!r}")
+        requested = requested[:-len(BLEND_SUFFIX)]
     _check_requested(folder, meta, requested)
     if requested == "auto":
         return choose_backend(folder, meta, threads)

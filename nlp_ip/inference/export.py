@@ -679,7 +679,12 @@ def _quantize_blockwise(source: Path, target: Path, *, block_size: int,
 
 
 def _check(source: Path, onnx_path: Path, meta: ModelMeta) -> tuple[float, float]:
-    """Max |logit| and |probability| difference, export vs torch, over mixed batches."""
+    """Max |logit| and |probability| difference, export vs torch, over mixed batches.
+
+    Probabilities use the transformer's own temperature (for a blend folder, the
+    part's; the TF-IDF part is copied, not converted).
+    """
+    temperature = meta.blend.transformer_temperature if meta.blend else meta.temperature
     import onnxruntime as ort
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -701,8 +706,8 @@ def _check(source: Path, onnx_path: Path, meta: ModelMeta) -> tuple[float, float
             want = model(input_ids=torch.from_numpy(ids),
                          attention_mask=torch.from_numpy(mask)).logits.numpy()
         logit_diff = max(logit_diff, float(np.abs(got - want).max()))
-        prob_diff = max(prob_diff, float(np.abs(_softmax(got / meta.temperature)
-                                                - _softmax(want / meta.temperature)).max()))
+        prob_diff = max(prob_diff, float(np.abs(_softmax(got / temperature)
+                                                - _softmax(want / temperature)).max()))
     return logit_diff, prob_diff
 
 
