@@ -254,7 +254,7 @@ def test_cli_evaluate_calibrate_and_compare(tmp_path: Path, data_file: Path,
     model = _model_folder(tmp_path / "model", {})
     table = {r[0]: r[4] for r in ROWS}
     monkeypatch.setattr(run_module, "load_classifier",
-                        lambda path: FakeClassifier(table, meta=read_meta(path)))
+                        lambda path, blend=True: FakeClassifier(table, meta=read_meta(path)))
     out = tmp_path / "ev"
     assert main(["evaluate", "--model", str(model), "--data", str(data_file), "--split",
                  "test", "--slice-by", "language", "--output", str(out), "--cases", "none",
