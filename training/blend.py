@@ -16,14 +16,7 @@ import numpy as np
 from nlp_ip.artifact import BlendMeta
 from nlp_ip.inference.backends import blend_scores
 from training.config import BlendSpec
-from training.metrics import fit_temperature, macro_f1, softmax
-
-
-def log_loss(scores: np.ndarray, y_true: np.ndarray, temperature: float = 1.0) -> float:
-    """Mean negative log-likelihood of ``softmax(scores / temperature)``."""
-    y = np.asarray(y_true, dtype=int)
-    p = softmax(scores, temperature)
-    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+from training.metrics import fit_temperature, log_loss, macro_f1, softmax
 
 
 @dataclass
@@ -55,18 +48,17 @@ def fit_blend(transformer_logits: np.ndarray, tfidf_logits: np.ndarray, y_true: 
     t_b = fit_temperature(tfidf_logits, y) if calibrate else 1.0
     candidates = [spec.weight] if spec.weight is not None else list(spec.weights)
     losses: dict[str, float] = {}
-    best: tuple[float, float] | None = None
+    best: tuple[float, float, np.ndarray] | None = None
     for w in candidates:
         z = blend_scores(transformer_logits, tfidf_logits, w, t_a, t_b)
         loss = log_loss(z, y, fit_temperature(z, y) if calibrate else 1.0)
         losses[f"{w:g}"] = loss
         if best is None or loss < best[0] - 1e-12:
-            best = (loss, w)
+            best = (loss, w, z)
     assert best is not None
-    weight = float(best[1])
-    z = blend_scores(transformer_logits, tfidf_logits, weight, t_a, t_b)
+    _, weight, z = best
     f1 = {"transformer": macro_f1(y, softmax(transformer_logits).argmax(1)),
           "tfidf": macro_f1(y, softmax(tfidf_logits).argmax(1)),
           "blend": macro_f1(y, z.argmax(1))}
-    meta = BlendMeta(weight=weight, transformer_temperature=t_a, tfidf_temperature=t_b)
+    meta = BlendMeta(weight=float(weight), transformer_temperature=t_a, tfidf_temperature=t_b)
     return Blend(meta, losses, f1)

@@ -95,6 +95,13 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def log_loss(logits: np.ndarray, y_true: np.ndarray, temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of ``softmax(logits / temperature)``."""
+    y = np.asarray(y_true, dtype=int)
+    p = softmax(logits, temperature)
+    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+
+
 def fit_temperature(logits: np.ndarray, y_true: np.ndarray) -> float:
     """Temperature T > 0 minimising the negative log-likelihood of softmax(logits / T).
 
@@ -104,8 +111,7 @@ def fit_temperature(logits: np.ndarray, y_true: np.ndarray) -> float:
     y = np.asarray(y_true, dtype=int)
 
     def nll(log_t: float) -> float:
-        p = softmax(logits, float(np.exp(log_t)))
-        return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+        return log_loss(logits, y, float(np.exp(log_t)))
 
     lo, hi = np.log(0.05), np.log(20.0)
     ratio = (np.sqrt(5) - 1) / 2

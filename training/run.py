@@ -106,8 +106,9 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
             from training.baseline import baseline_logits, save_baseline
             from training.blend import fit_blend
 
-            blend = fit_blend(val_logits, baseline_logits(tfidf, val_cols[0]), y_val,
-                              cfg.model.blend, calibrate=cfg.calibration.enabled)
+            val_tfidf = baseline_logits(tfidf, val_cols[0])
+            blend = fit_blend(val_logits, val_tfidf, y_val, cfg.model.blend,
+                              calibrate=cfg.calibration.enabled)
 
             def score_fn(texts: list[str]) -> np.ndarray:  # the blend's scores
                 return blend.scores(logits_fn(texts), baseline_logits(tfidf, texts))
@@ -116,7 +117,7 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
                 write_weights(folder)
                 save_baseline(tfidf, folder)
 
-            val_logits = blend.scores(val_logits, baseline_logits(tfidf, val_cols[0]))
+            val_logits = blend.scores(val_logits, val_tfidf)
         temperature = fit_temperature(val_logits, y_val) if cfg.calibration.enabled else 1.0
         metrics: dict[str, Any] = {
             "validation": summary(softmax(val_logits, temperature), y_val),

@@ -229,9 +229,6 @@ class _Blended:
         self.encoded = encoded
         self.texts = texts
 
-    def __len__(self) -> int:
-        return len(self.texts)
-
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
