@@ -32,6 +32,7 @@ class FakeClassifier:
         self.meta = ModelMeta(kind="tfidf", model_version=model_version,
                               text=TextSettings(builder_version=1, max_length=64))
         self.backend_name = "fake"
+        self.int8_kernel = None
         self.delay_s = delay_s
         self.gate = gate
         self.batches: list[int] = []

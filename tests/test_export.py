@@ -10,12 +10,16 @@ import pytest
 
 pytest.importorskip("onnxruntime")
 
+from int8_emulation import emulate_integer_matmuls
+
 from nlp_ip.artifact import read_meta
 from nlp_ip.cli import main
 from nlp_ip.errors import InvalidInputError, ModelLoadError
 from nlp_ip.inference import ListingClassifier
 from nlp_ip.inference import export as export_module
+from nlp_ip.inference.cpu import INT8_KERNELS, int8_kernel
 from nlp_ip.inference.export import export_onnx
+from nlp_ip.inference.int8_portability import adapt_int8_graph, choose_int8_variant
 
 LISTINGS = [
     "G.U.C.C.I belt 1:1 mirror quality",
@@ -239,9 +243,11 @@ def _single_matmul(path: Path, w: np.ndarray, *, gelu: bool) -> None:
 
 
 def _run(path: Path, x: np.ndarray) -> np.ndarray:
+    """Run the graph as the engine does here: adapted to this CPU's int8 kernel."""
     import onnxruntime as ort
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    graph = adapt_int8_graph(path, choose_int8_variant(int8_kernel())) or str(path)
+    session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
     return np.asarray(session.run(None, {"x": x})[0])
 
 
@@ -291,3 +297,151 @@ def test_outlier_channels_are_few_and_clear() -> None:
     assert export_module._outlier_channels(peaks).tolist() == [3, 99]  # 5 < 3 x median
     peaks[:20] = 50.0
     assert export_module._outlier_channels(peaks).size == export_module.MAX_OUTLIERS
+
+
+def _outlier_case(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A rowwise int8 product whose activations have one channel 60x the rest."""
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(64, 32)).astype(np.float32)
+    x = rng.normal(size=(3, 5, 64)).astype(np.float32)
+    x[..., 7] *= 60.0
+    source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
+    _single_matmul(source, w, gelu=False)
+    channels = export_module._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
+    export_module._quantize_rowwise(source, target, exclude=set(), outliers={"x": channels})
+    return target, x, x @ w
+
+
+def _integer_matmul(path: Path, w: np.ndarray) -> None:
+    """x_u8 (rows, k) @ w_int8 as one MatMulIntegerToFloat with zero point 128."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    node = helper.make_node("MatMulIntegerToFloat", ["x", "w", "one", "one", "zp"], ["y"],
+                            domain="com.microsoft")
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.UINT8, ["m", w.shape[0]])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.array(1, np.float32), "one"),
+         numpy_helper.from_array(np.array(128, np.uint8), "zp")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                      helper.make_opsetid("com.microsoft", 1)]),
+              str(path))
+
+
+def test_int8_kernel_emulation_matches_onnxruntime_on_this_cpu(tmp_path: Path) -> None:
+    """The emulated kernel of the path detected here reproduces onnxruntime exactly."""
+    import onnx
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(3)
+    w = rng.integers(-127, 128, size=(64, 16)).astype(np.int8)
+    w[:, 0] = 127  # column 0: every pair of products 2 x 255 x 127 overflows int16
+    x = rng.integers(0, 256, size=(8, 64)).astype(np.uint8)
+    x[0] = 255
+    path = tmp_path / "mm.onnx"
+    _integer_matmul(path, w)
+    got = np.asarray(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+                     .run(None, {"x": x})[0])
+    kernel = int8_kernel()
+    model = onnx.load(str(path))
+    outputs = {}
+    for saturating in (False, True):
+        emulated = emulate_integer_matmuls(model, saturating_cpu=saturating)
+        session = ort.InferenceSession(emulated.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        outputs[saturating] = np.asarray(session.run(None, {"x": x})[0])
+    exact = (x.astype(np.int64) - 128) @ w.astype(np.int64)
+    np.testing.assert_array_equal(outputs[False], exact)
+    assert outputs[True][0, 0] < exact[0, 0]  # the saturating path really clips this row
+    np.testing.assert_array_equal(got, outputs[kernel.saturates])
+    # adapted for this CPU, the same product is exact
+    adapted = adapt_int8_graph(path, choose_int8_variant(kernel)) or path.read_bytes()
+    fixed = ort.InferenceSession(adapted, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    np.testing.assert_array_equal(np.asarray(fixed[0]), exact)
+
+
+@pytest.mark.parametrize("kernel", sorted(INT8_KERNELS))
+def test_rowwise_int8_is_accurate_on_every_kernel_path(kernel: str, tmp_path: Path) -> None:
+    """The graph the engine runs on each CPU kind is as accurate as the exact kernel."""
+    import onnx
+    import onnxruntime as ort
+
+    path, x, want = _outlier_case(tmp_path)
+    info = INT8_KERNELS[kernel]
+    variant = choose_int8_variant(info)
+    assert variant == ("u8u8" if info.saturates else "u8s8")
+    raw = onnx.load(str(path))
+    adapted = onnx.ModelProto.FromString(adapt_int8_graph(path, variant)
+                                         or raw.SerializeToString())
+
+    def error(model: object, saturating: bool) -> float:
+        emulated = emulate_integer_matmuls(model, saturating_cpu=saturating)
+        session = ort.InferenceSession(emulated.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        return float(np.abs(np.asarray(session.run(None, {"x": x})[0]) - want).mean())
+
+    exact = error(raw, saturating=False)
+    assert error(adapted, info.saturates) == pytest.approx(exact, rel=1e-5)
+    if info.saturates:  # the graph as written would lose accuracy on this path
+        assert error(raw, saturating=True) > 2 * exact
+
+
+def test_onnx_int8_backend_reports_its_kernel_path(exports: dict[str, Path]) -> None:
+    clf = ListingClassifier.from_pretrained(exports["int8"])
+    info = clf.backend.int8
+    kernel = int8_kernel()
+    assert info == {"kernel": kernel.name, "instruction": kernel.instruction,
+                    "saturates": kernel.saturates, "variant": choose_int8_variant(kernel)}
+    check = read_meta(exports["int8"]).onnx["check"]  # type: ignore[index]
+    assert check["int8_kernel"] == kernel.name and check["int8_variant"] == info["variant"]
+    assert "u8 x u8" in read_meta(exports["int8"]).onnx["quantization"]["portable"]  # type: ignore[index]
+    assert clf.int8_kernel == info
+    assert ListingClassifier.from_pretrained(exports["fp32"]).int8_kernel is None
+
+
+@pytest.mark.parametrize("variant", ["u8s8", "u8u8", "act7"])
+def test_onnx_int8_variants_agree_with_torch(exports: dict[str, Path], reference: np.ndarray,
+                                             variant: str) -> None:
+    from nlp_ip.inference.backends import OnnxBackend
+
+    clf = ListingClassifier.from_pretrained(exports["int8"])
+    meta = read_meta(exports["int8"])
+    clf.backend = OnnxBackend(exports["int8"], meta, threads=1, int8_variant=variant)
+    assert clf.backend.int8["variant"] == variant  # type: ignore[attr-defined]
+    probs = clf.predict_proba(LISTINGS)
+    assert float(np.abs(probs - reference).max()) < 0.02
+
+
+def test_int8_kernel_detection_follows_onnxruntime_order() -> None:
+    base = {"sse2", "avx", "avx2", "fma"}
+    avx512 = base | {"avx512f", "avx512bw", "avx512dq", "avx512vl"}
+    assert int8_kernel(base, "x86_64").name == "avx2"
+    assert int8_kernel(avx512, "x86_64").name == "avx512-core"
+    assert int8_kernel(avx512 | {"avx512_vnni"}, "x86_64").name == "avx512-vnni"
+    assert int8_kernel(base | {"avx_vnni"}, "x86_64").name == "avx-vnni"
+    assert int8_kernel(avx512 | {"avx512_vnni", "amx_tile", "amx_int8"}, "x86_64").name == "amx"
+    assert int8_kernel({"sse2", "sse4_1"}, "x86_64").name == "sse"
+    assert int8_kernel(set(), "x86_64").name == "unknown"
+    assert int8_kernel(set(), "aarch64").name == "arm64"
+    assert [k for k, v in INT8_KERNELS.items() if v.saturates] == ["avx512-core", "avx2",
+                                                                    "unknown"]
+
+
+@pytest.mark.anyio
+async def test_server_reports_the_int8_kernel_path(exports: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    from serve_helpers import asgi_client, make_key
+
+    from nlp_ip.serve import ServeSettings, create_app
+
+    keys = tmp_path / "keys.json"
+    key = make_key(keys, "moderation")
+    app = create_app(ServeSettings(model=exports["int8"], api_keys_file=keys, max_wait_ms=5))
+    async with asgi_client(app, key) as client:
+        assert app.state.nlp.ready, app.state.nlp.load_error
+        info = (await client.get("/v1/model")).json()
+    kernel = int8_kernel()
+    assert info["backend"] == "onnx-int8"
+    assert info["int8"]["kernel"] == kernel.name
+    assert info["int8"]["variant"] == choose_int8_variant(kernel)

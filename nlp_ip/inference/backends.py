@@ -31,6 +31,12 @@ import numpy as np
 
 from nlp_ip.artifact import ModelMeta
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
+from nlp_ip.inference.cpu import (  # noqa: F401  (cpu_flags, cpu_model: re-exported)
+    cpu_flags,
+    cpu_model,
+    cpu_supports_bf16,
+    int8_kernel,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,37 +49,6 @@ BLEND_SUFFIX = "+tfidf"
 
 #: Environment variable that overrides ``backend="auto"``.
 BACKEND_ENV = "NLP_IP_BACKEND"
-
-
-def cpu_flags() -> set[str]:
-    """The CPU feature flags from ``/proc/cpuinfo`` (empty where unavailable)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def cpu_model() -> str:
-    """The CPU model name, for reports."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
-
-
-def cpu_supports_bf16() -> bool:
-    """True when the CPU has bf16 matrix or dot-product instructions (AMX or AVX512-BF16)."""
-    return bool({"amx_bf16", "avx512_bf16"} & cpu_flags())
 
 
 class _TokenizedBackend:
@@ -158,7 +133,8 @@ class OnnxBackend(_TokenizedBackend):
 
     default_batch_tokens = 1024
 
-    def __init__(self, folder: Path, meta: ModelMeta, threads: int) -> None:
+    def __init__(self, folder: Path, meta: ModelMeta, threads: int,
+                 int8_variant: str | None = None) -> None:
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -179,16 +155,30 @@ class OnnxBackend(_TokenizedBackend):
         # threads would spin between runs and take the cores from the event loop and
         # the tokeniser; single-threaded sessions (the batch default) have no pool.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.precision = str(info.get("precision", "fp32"))
+        self.name = f"onnx-{self.precision}"
+        #: The int8 kernel path onnxruntime takes here and the graph variant run on it.
+        self.int8: dict[str, Any] | None = None
+        model: str | bytes = str(path)
+        if self.precision == "int8":
+            self.default_batch_tokens = 512
+            from nlp_ip.inference.int8_portability import adapt_int8_graph, choose_int8_variant
+
+            kernel = int8_kernel()
+            variant = choose_int8_variant(kernel, int8_variant or "auto")
+            adapted = adapt_int8_graph(path, variant)
+            if adapted is not None:
+                model = adapted
+            self.int8 = {"kernel": kernel.name, "instruction": kernel.instruction,
+                         "saturates": kernel.saturates, "variant": variant}
+            logger.info("int8 kernel %s (%s): running the %s graph", kernel.name,
+                        kernel.instruction, variant)
         try:
-            self.session = ort.InferenceSession(str(path), options,
+            self.session = ort.InferenceSession(model, options,
                                                 providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelLoadError(f"{path} cannot be loaded by onnxruntime: {exc}") from exc
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.precision = str(info.get("precision", "fp32"))
-        self.name = f"onnx-{self.precision}"
-        if self.precision == "int8":
-            self.default_batch_tokens = 512
 
     def forward(self, encoded: list[list[int]], idx: np.ndarray) -> np.ndarray:
         ids, mask = self._pad(encoded, idx)

@@ -183,6 +183,13 @@ class ListingClassifier:
         return str(self.backend.name)
 
     @property
+    def int8_kernel(self) -> dict[str, Any] | None:
+        """For an int8 ONNX model: the CPU's int8 kernel path and the graph variant run."""
+        inner = getattr(self.backend, "inner", self.backend)
+        info = getattr(inner, "int8", None)
+        return dict(info) if info else None
+
+    @property
     def model_version(self) -> str:
         return self.meta.model_version
 

@@ -82,6 +82,8 @@ import numpy as np
 
 from nlp_ip.artifact import BRANDS_FILE, ModelMeta, atomic_folder, read_meta, write_meta
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
+from nlp_ip.inference.cpu import int8_kernel
+from nlp_ip.inference.int8_portability import adapt_int8_graph, choose_int8_variant
 from nlp_ip.tfidf import TFIDF_JSON, TFIDF_WEIGHTS
 
 logger = logging.getLogger(__name__)
@@ -336,6 +338,12 @@ def _quiet_onnxruntime() -> Any:
     return quiet()
 
 
+#: How an int8 folder stays exact on every CPU (recorded in ``nlp_ip.json``).
+_PORTABLE = ("8-bit weights; at load the engine runs u8 x s8 where that kernel is exact "
+             "(AMX, AVX-512 VNNI, AVX-VNNI, SSE, ARM) and the same weights as u8 x u8 "
+             "(+128, zero point 128) where it saturates (AVX2, AVX-512 without VNNI)")
+
+
 def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool,
                    reduce_range: bool, block_size: int, tokenizer_dir: Path,
                    max_length: int) -> dict[str, Any]:
@@ -354,6 +362,7 @@ def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool
                 "op": "MatMulIntegerToFloat (u8 x s8)",
                 "activations": "8 bits per row (token), at run time; asymmetric after GELU",
                 "outlier_channels_fp32": sum(len(v) for v in outliers.values()),
+                "portable": _PORTABLE,
                 "outlier_ratio": OUTLIER_RATIO,
                 "matmuls_quantized": count, "nodes_excluded": head}
     if method == "blockwise":
@@ -372,7 +381,8 @@ def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool
         )
     return {"method": "dynamic", "weight_type": "int8", "op": "MatMulInteger",
             "activations": "uint8 per tensor (whole batch), at run time",
-            "per_channel": per_channel, "reduce_range": reduce_range, "nodes_excluded": head}
+            "per_channel": per_channel, "reduce_range": reduce_range, "nodes_excluded": head,
+            "portable": _PORTABLE}
 
 
 def _rewrite_matmuls(source: Path, target: Path, *, exclude: set[str], replace: Any,
@@ -693,7 +703,10 @@ def _check(source: Path, onnx_path: Path, meta: ModelMeta) -> tuple[float, float
     model = AutoModelForSequenceClassification.from_pretrained(str(source)).eval()
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    # what the engine runs on this CPU (an int8 graph is adapted to its int8 kernel)
+    variant = choose_int8_variant(int8_kernel())
+    graph: str | bytes = adapt_int8_graph(onnx_path, variant) or str(onnx_path)
+    session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
     texts = list(_CHECK_TEXTS)
     logit_diff = prob_diff = 0.0
     for batch in ([texts[0]], texts[:3], texts, texts[::-1] * 2):
@@ -746,6 +759,12 @@ def _onnx_meta(meta: ModelMeta, *, precision: str, quantization: dict[str, Any] 
         "source_model_version": meta.model_version, "source_folder": str(source),
         "check": {"max_abs_logit_diff": logit_diff, "max_prob_diff": prob_diff},
     }
+    if precision == "int8":
+        kernel = int8_kernel()
+        # The graph keeps 8-bit weights; the engine adapts it to the CPU it runs on
+        # (nlp_ip.inference.int8_portability), so the check above ran that adaptation.
+        data["onnx"]["check"]["int8_kernel"] = kernel.name
+        data["onnx"]["check"]["int8_variant"] = choose_int8_variant(kernel)
     versions = dict(meta.versions)
     versions["onnxruntime"] = onnxruntime.__version__
     data["versions"] = versions

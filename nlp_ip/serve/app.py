@@ -511,6 +511,7 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
             "blend": meta.blend.model_dump(mode="json") if meta.blend is not None else None,
             "thresholds": meta.policy.model_dump(mode="json"),
             "metrics": _metrics_summary(meta.metrics),
+            "int8": state.classifier.int8_kernel,
             "limits": {"max_listings": settings.max_listings,
                        "max_body_bytes": settings.max_body_bytes,
                        "request_timeout_s": settings.request_timeout_s},
