@@ -1,0 +1,112 @@
+"""The evaluation-only sets written for issue 20: valid, apart from training, read by no config.
+
+- ``data/fresh/listings.jsonl``: 400 untouched hand-written listings (100 per label);
+- ``data/contrast/listings.jsonl``: contrast groups (a base plus minimal edits);
+- ``data/cases/litigated-2.jsonl``: 43 more litigated products.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from itertools import permutations
+from pathlib import Path
+
+import pytest
+
+from nlp_ip.io import read_listings
+from nlp_ip.labels import LABEL_NAMES
+from training.config import load_config
+from training.data import _expand
+from training.datagen.splits import find_leakage
+
+ROOT = Path(__file__).resolve().parents[1]
+FRESH = ROOT / "data" / "fresh" / "listings.jsonl"
+CONTRAST = ROOT / "data" / "contrast" / "listings.jsonl"
+CASES = [ROOT / "data" / "cases" / "cases.jsonl", ROOT / "data" / "cases" / "litigated-2.jsonl"]
+EVAL_ONLY = [FRESH, CONTRAST, *CASES]
+FIELDS = ["id", "title", "description", "price", "currency", "brand", "label", "rationale",
+          "difficulty", "language", "marketplace", "split"]
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _training_sources() -> list[list[dict]]:
+    seed = _rows(ROOT / "data" / "seed" / "listings.jsonl")
+    extra = [r for p in sorted((ROOT / "data" / "seed" / "extra").glob("*.jsonl"))
+             for r in _rows(p)]
+    return [seed, extra]
+
+
+def test_fresh_set_is_valid_and_balanced() -> None:
+    rows = _rows(FRESH)
+    assert [list(r) for r in rows] == [FIELDS] * len(rows)
+    assert {r["split"] for r in rows} == {"fresh"}
+    assert Counter(r["label"] for r in rows) == dict.fromkeys(LABEL_NAMES, 100)
+    assert len({r["id"] for r in rows}) == len(rows)
+    listings, report = read_listings(FRESH, strict=True)
+    assert len(listings) == len(rows) and report.ok and report.exact_duplicates == []
+
+
+def test_contrast_groups_are_minimal_pairs_covering_every_direction() -> None:
+    rows = _rows(CONTRAST)
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r["group"], []).append(r)
+    assert len(groups) >= 80
+    directions: Counter[tuple[str, str]] = Counter()
+    for name, members in groups.items():
+        bases = [m for m in members if m["role"] == "base"]
+        edits = [m for m in members if m["role"] == "edit"]
+        assert len(bases) == 1 and 1 <= len(edits) <= 3, name
+        base = bases[0]
+        for edit in edits:
+            assert edit["label"] != base["label"], edit["id"]
+            assert edit["language"] == base["language"] and edit["edit"], edit["id"]
+            directions[(base["label"], edit["label"])] += 1
+    assert set(directions) == set(permutations(LABEL_NAMES, 2))
+    assert min(directions.values()) >= 3
+    not_english = sum(1 for members in groups.values() if members[0]["language"] != "en")
+    assert not_english >= 0.15 * len(groups)
+    listings, report = read_listings(CONTRAST, strict=True)
+    # price-only edits repeat the text with another price: "conflicts" by design
+    assert len(listings) == len(rows) and report.errors == []
+    assert {x.metadata["group"] for x in listings} == set(groups)
+
+
+def test_second_case_set_is_valid_and_new() -> None:
+    first, second = (_rows(p) for p in CASES)
+    assert len(second) >= 20
+    assert not {r["case"] for r in first} & {r["case"] for r in second}
+    listings, report = read_listings(CASES[1], strict=True)
+    assert len(listings) == len(second) and report.ok
+    assert all(x.metadata.get("case") and x.metadata.get("citation") for x in listings)
+
+
+@pytest.mark.parametrize("path", EVAL_ONLY, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_evaluation_sets_do_not_repeat_training_rows(path: Path) -> None:
+    rows = _rows(path)
+    for other in _training_sources():
+        leak = find_leakage(rows, other, threshold=0.5)
+        assert leak.exact == [] and leak.near == []
+
+
+def test_fresh_set_is_apart_from_the_other_evaluation_sets() -> None:
+    fresh = _rows(FRESH)
+    for other in (ROOT / "data" / "holdout" / "listings.jsonl", CONTRAST):
+        leak = find_leakage(fresh, _rows(other), threshold=0.5)
+        assert leak.exact == [] and leak.near == []
+
+
+def test_no_shipped_config_reads_an_evaluation_only_set() -> None:
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        data = load_config(path).data
+        named = [p for e in data.extra for _, p in _expand(e.path, ROOT.joinpath)]
+        named.append(ROOT / (data.seed_file or "none"))
+        if data.corpus_dir:
+            named.append(ROOT / data.corpus_dir)
+        for p in named:
+            assert not any(part in Path(p).parts for part in ("fresh", "contrast", "cases")), (
+                path.name, p)
