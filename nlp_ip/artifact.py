@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nlp_ip.atomic import write_text_atomic
 from nlp_ip.errors import ModelLoadError
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.policy import DecisionPolicy
@@ -121,8 +119,7 @@ def read_meta(model_dir: str | os.PathLike[str]) -> ModelMeta:
 
 
 def write_meta(model_dir: str | os.PathLike[str], meta: ModelMeta) -> None:
-    path = Path(model_dir) / META_FILE
-    path.write_text(meta.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(Path(model_dir) / META_FILE, meta.model_dump_json(indent=2) + "\n")
 
 
 def update_meta(model_dir: str | os.PathLike[str],
@@ -131,36 +128,10 @@ def update_meta(model_dir: str | os.PathLike[str],
     meta = read_meta(model_dir)
     change(meta)
     meta = ModelMeta.model_validate(meta.model_dump())
-    path = Path(model_dir) / META_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(meta.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_meta(model_dir, meta)
     return meta
 
 
-@contextmanager
-def atomic_folder(target: str | os.PathLike[str], *, overwrite: bool = True):  # type: ignore[no-untyped-def]
-    """Yield a temporary folder next to ``target``; rename it into place on success.
-
-    On an exception the temporary folder is removed and ``target`` is untouched.
-    """
-    final = Path(target)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists() and not overwrite:
-        raise FileExistsError(f"{final} exists; choose another output or allow overwriting")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-    try:
-        yield tmp
-        if final.exists():
-            old = final.with_name(f".{final.name}.old-{os.getpid()}")
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def library_versions() -> dict[str, str]:

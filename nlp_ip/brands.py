@@ -121,9 +121,11 @@ def default_catalog_path() -> Path:
     Order: ``$NLP_IP_BRANDS``; the copy packaged in the wheel; ``data/brands.yaml``
     of a source checkout.
     """
-    env = os.environ.get("NLP_IP_BRANDS")
-    if env:
-        return Path(env)
+    from nlp_ip.settings import RuntimeSettings
+
+    configured = RuntimeSettings.from_env().brands
+    if configured is not None:
+        return configured
     here = Path(__file__).resolve().parent
     packaged = here / "_data" / "brands.yaml"
     if packaged.is_file():

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp_ip.artifact import atomic_folder, read_meta
+from nlp_ip.artifact import read_meta
+from nlp_ip.atomic import atomic_folder
 from nlp_ip.errors import ConfigError
 from nlp_ip.labels import LABEL_NAMES
 from training.config import load_config

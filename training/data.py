@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nlp_ip.atomic import atomic_folder
 from nlp_ip.brands import load_catalog
 from nlp_ip.errors import ConfigError
 from nlp_ip.io import read_listings
@@ -81,15 +82,11 @@ def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,
         logger.info("using cached corpus %s", folder)
         return folder
     logger.info("generating corpus (n=%d, seed=%d) into %s", spec.n, spec.seed, folder)
-    tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
-    build_corpus(load_catalog(brands_path), spec.n, spec.seed, tmp,
-                 seed_path=seed_path if seed_path and seed_path.is_file() else None, audit=False)
-    try:
-        tmp.rename(folder)
-    except OSError:  # another process finished the same corpus first
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+    # another process may finish the same corpus first: then its copy is kept
+    with atomic_folder(folder, keep_existing=True) as tmp:
+        build_corpus(load_catalog(brands_path), spec.n, spec.seed, tmp,
+                     seed_path=seed_path if seed_path and seed_path.is_file() else None,
+                     audit=False)
     return folder
 
 

@@ -12,10 +12,10 @@ from nlp_ip.artifact import (
     BRANDS_FILE,
     ModelMeta,
     TextSettings,
-    atomic_folder,
     library_versions,
     write_meta,
 )
+from nlp_ip.atomic import atomic_folder
 from nlp_ip.policy import DecisionPolicy
 from training.config import Config
 

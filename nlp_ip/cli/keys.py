@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from nlp_ip.errors import ConfigError
+from pydantic import BaseModel
 
-ENV_KEYS_FILE = "NLP_IP_API_KEYS_FILE"
+from nlp_ip.errors import ConfigError
+from nlp_ip.settings import env_name, settings_from_env
+
+ENV_KEYS_FILE = env_name("api_keys_file")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,11 +46,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     remove.set_defaults(func=keys_remove_cli)
 
 
+class _KeysFileSetting(BaseModel):
+    """The server setting ``api_keys_file``, read the way the server reads it."""
+
+    api_keys_file: Path | None = None
+
+
 def keys_file(args: argparse.Namespace) -> Path:
-    value = args.keys_file or os.environ.get(ENV_KEYS_FILE, "").strip()
-    if not value:
+    if args.keys_file:
+        return Path(args.keys_file)
+    configured = settings_from_env(_KeysFileSetting, what="keys").api_keys_file
+    if configured is None:
         raise ConfigError(f"no API keys file: pass --keys-file FILE or set {ENV_KEYS_FILE}")
-    return Path(value)
+    return configured
 
 
 def keys_add_cli(args: argparse.Namespace) -> int:

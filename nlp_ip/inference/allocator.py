@@ -25,13 +25,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 import sys
 import threading
 import time
 from typing import Any
-
-ENV_SWITCH = "NLP_IP_MALLOC_TUNING"
 
 _last_trim = 0.0
 _trim_lock = threading.Lock()
@@ -46,7 +43,9 @@ def release_free_memory(min_interval_s: float = 1.0) -> bool:
     off (``NLP_IP_MALLOC_TUNING=0``). Returns True when a trim ran.
     """
     global _last_trim
-    if os.environ.get(ENV_SWITCH, "1").strip().lower() in {"0", "false", "no", "off"}:
+    from nlp_ip.settings import RuntimeSettings
+
+    if not RuntimeSettings.from_env().malloc_tuning:
         return False
     now = time.monotonic()
     with _trim_lock:

@@ -22,7 +22,6 @@ transformer part.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -47,8 +46,6 @@ BACKENDS = ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8", "tfidf")
 #: backend may carry it too.
 BLEND_SUFFIX = "+tfidf"
 
-#: Environment variable that overrides ``backend="auto"``.
-BACKEND_ENV = "NLP_IP_BACKEND"
 
 
 class _TokenizedBackend:
@@ -301,7 +298,9 @@ def _check_requested(folder: Path, meta: ModelMeta, requested: str) -> None:
 def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) -> Any:
     """Load the backend ``requested`` (``auto``: see :func:`choose_backend`)."""
     if requested == "auto":
-        requested = os.environ.get(BACKEND_ENV, "").strip() or "auto"
+        from nlp_ip.settings import RuntimeSettings
+
+        requested = RuntimeSettings.from_env().backend
     if requested.endswith(BLEND_SUFFIX):  # a name as reported, e.g. "onnx-int8+tfidf"
         if meta.blend is None:
             raise InvalidInputError(

@@ -80,7 +80,8 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.artifact import BRANDS_FILE, ModelMeta, atomic_folder, read_meta, write_meta
+from nlp_ip.artifact import BRANDS_FILE, ModelMeta, read_meta, write_meta
+from nlp_ip.atomic import atomic_folder
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
 from nlp_ip.inference.cpu import int8_kernel
 from nlp_ip.inference.int8_portability import adapt_int8_graph, choose_int8_variant

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from nlp_ip.atomic import atomic_path
 from nlp_ip.errors import DataFormatError, InvalidInputError
 from nlp_ip.inference.rows import (
     RESULT_COLUMNS,
@@ -253,10 +254,8 @@ class _ParquetWriter:
         import pyarrow.parquet as pq
 
         table = pa.Table.from_pylist(self.buffer, schema=self.schema)
-        final = self.parts / f"part-{self.next_index:05d}.parquet"
-        tmp = final.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, final)
+        with atomic_path(self.parts / f"part-{self.next_index:05d}.parquet") as tmp:
+            pq.write_table(table, tmp)
         self.next_index += 1
         self.buffer = []
 
@@ -268,13 +267,11 @@ class _ParquetWriter:
 
         import pyarrow.parquet as pq
 
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        with pq.ParquetWriter(tmp, self.schema) as writer:
+        with atomic_path(self.path) as tmp, pq.ParquetWriter(tmp, self.schema) as writer:
             for shard in sorted(self.parts.glob("part-*.parquet")):
                 parquet = pq.ParquetFile(shard)
                 for group in range(parquet.num_row_groups):
                     writer.write_table(parquet.read_row_group(group).cast(self.schema))
-        os.replace(tmp, self.path)
         shutil.rmtree(self.parts)
 
 

@@ -26,12 +26,12 @@ from pathlib import Path
 
 from nlp_ip.errors import AuthenticationError, InvalidInputError
 from nlp_ip.review.store import ReviewStore, utc_now
+from nlp_ip.settings import RuntimeSettings
 
 logger = logging.getLogger(__name__)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_CHARS = 8
-SECRET_ENV = "NLP_IP_REVIEW_SECRET"
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
@@ -95,8 +95,8 @@ def load_secret(*, secret: bytes | str | None = None, secret_file: str | os.Path
     """
     if secret:
         value = secret.encode("utf-8") if isinstance(secret, str) else secret
-    elif os.environ.get(SECRET_ENV):
-        value = os.environ[SECRET_ENV].encode("utf-8")
+    elif (configured := RuntimeSettings.from_env().review_secret) is not None:
+        value = configured.get_secret_value().encode("utf-8")
     elif secret_file is not None:
         path = Path(secret_file)
         if not path.is_file():

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+from nlp_ip.atomic import atomic_path
 from nlp_ip.io import write_jsonl
 from nlp_ip.review.store import SUSPECT, ReviewStore
 from nlp_ip.schema import parse_listing
@@ -47,9 +47,6 @@ def correction_records(store: ReviewStore) -> Iterator[dict[str, Any]]:
 def export_corrections(db_path: str | os.PathLike[str], out: str | os.PathLike[str]) -> int:
     """Write the decisions of ``db_path`` to ``out`` (JSONL); returns the row count."""
     store = ReviewStore(db_path)
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    count = write_jsonl(tmp, correction_records(store))
-    os.replace(tmp, target)
+    with atomic_path(out) as tmp:
+        count = write_jsonl(tmp, correction_records(store))
     return count

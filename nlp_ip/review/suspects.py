@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from nlp_ip.atomic import atomic_path
 from nlp_ip.errors import InvalidInputError, require
 from nlp_ip.io import RowError, iter_listings, write_jsonl
 from nlp_ip.labels import LABEL2ID, LABEL_NAMES
@@ -270,10 +271,8 @@ def find_suspects(
             "title": listing.title,
         })
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    write_jsonl(tmp, records)
-    os.replace(tmp, target)
+    with atomic_path(target) as tmp:
+        write_jsonl(tmp, records)
 
     model_version = f"cv{folds}-tfidf-seed{seed}" + ("" if hints else "-nohints")
     added: int | None = None

@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from nlp_ip.atomic import atomic_write
 from nlp_ip.errors import AuthenticationError, ConfigError, PermissionDeniedError
 
 logger = logging.getLogger(__name__)
@@ -134,17 +135,9 @@ def _write_keys_file(path: Path, records: list[KeyRecord]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FILE_FORMAT, "version": FILE_VERSION,
                "keys": [_record_to_json(r) for r in records]}
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2)
-            handle.write("\n")
-        os.chmod(tmp, 0o600)  # in case the umask or the filesystem widened it
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(path, mode=0o600) as handle:
+        json.dump(payload, handle, indent=2)
+        handle.write("\n")
 
 
 def add_key(path: str | os.PathLike[str], name: str,

@@ -10,21 +10,15 @@ the app receives a valid object.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from nlp_ip.errors import ConfigError
-
-ENV_PREFIX = "NLP_IP_"
-
-
-def env_name(field: str) -> str:
-    """The environment variable that sets ``field``."""
-    return ENV_PREFIX + field.upper()
+from nlp_ip.settings import ENV_PREFIX as ENV_PREFIX  # re-exported
+from nlp_ip.settings import env_name as env_name  # re-exported
+from nlp_ip.settings import settings_from_env
 
 
 def is_loopback(host: str) -> bool:
@@ -150,30 +144,4 @@ class ServeSettings(BaseModel):
 
         Raises :class:`~nlp_ip.errors.ConfigError` naming the flag or variable at fault.
         """
-        environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        sources: dict[str, str] = {}
-        for name in cls.model_fields:
-            var = env_name(name)
-            raw = environ.get(var)
-            if raw is not None and raw.strip() != "":
-                values[name] = raw.strip()
-                sources[name] = f"environment variable {var}"
-        for name, value in (overrides or {}).items():
-            if name not in cls.model_fields:
-                raise ConfigError(f"unknown server setting {name!r}; known: "
-                                  f"{', '.join(cls.model_fields)}")
-            if value is not None:
-                values[name] = value
-                sources[name] = f"--{name.replace('_', '-')}"
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            problems = []
-            for err in exc.errors():
-                loc = [str(part) for part in err.get("loc", ())]
-                field = loc[0] if loc else ""
-                where = sources.get(field, field or "settings")
-                message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-                problems.append(f"{where} ({field}): {message}" if field else message)
-            raise ConfigError("invalid server settings: " + "; ".join(problems)) from None
+        return settings_from_env(cls, overrides, environ, what="server settings")
