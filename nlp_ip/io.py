@@ -90,6 +90,11 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
                                         f"not valid JSON ({exc.msg} at column {exc.colno}); "
                                         "each line must be one JSON object")
                 continue
+            except ValueError:  # Python refuses integers of more than 4,300 digits
+                yield line_no, RowError(source, line_no, "row",
+                                        "a number in it is too long to read (over 4,300 "
+                                        "digits); write numbers with at most a few dozen digits")
+                continue
             if not isinstance(record, dict):
                 yield line_no, RowError(source, line_no, "row",
                                         f"expected a JSON object, found {type(record).__name__}")

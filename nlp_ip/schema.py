@@ -19,6 +19,8 @@ from nlp_ip.labels import Label
 MAX_TITLE_CHARS = 1_000
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_SHORT_FIELD_CHARS = 200  # id, brand
+#: Prices at or above this are not real listings (and would overflow float arithmetic).
+MAX_PRICE = 1e12
 
 # ISO 4217 active codes (plus a few widely used on marketplaces).
 ISO_CURRENCIES: frozenset[str] = frozenset(
@@ -69,7 +71,12 @@ class Listing(BaseModel):
         if isinstance(value, bool):
             raise ValueError("must be a string or an integer, not a boolean")
         if isinstance(value, int):
-            return str(value)
+            # str() of a huge integer is slow (and refused past 4,300 digits): measure first
+            if value.bit_length() > 4 * MAX_SHORT_FIELD_CHARS:
+                raise ValueError(f"is an integer of about {int(value.bit_length() * 0.30103)}"
+                                 f" digits; the limit is {MAX_SHORT_FIELD_CHARS} characters. "
+                                 "Use a shorter id")
+            value = str(value)
         if isinstance(value, str):
             if not value.strip():
                 raise ValueError("is blank; give a non-empty id or leave the field out")
@@ -118,11 +125,19 @@ class Listing(BaseModel):
                     f"{value!r} is not a number; write the amount alone (e.g. 59.99) "
                     "and put the currency in 'currency'"
                 ) from None
+        if isinstance(value, int) and value >= MAX_PRICE:
+            # checked as an integer: float() of a huge integer raises OverflowError
+            digits = int(value.bit_length() * 0.30103) + 1
+            raise ValueError(f"is too large (an integer of about {digits:,} digits); prices "
+                             f"must be below {MAX_PRICE:.0e}")
         if isinstance(value, (int, float)):
             if not math.isfinite(value):
                 raise ValueError(f"must be finite, got {value!r}")
             if value < 0:
                 raise ValueError(f"must be >= 0, got {value!r}")
+            if value >= MAX_PRICE:
+                raise ValueError(f"is too large ({value:.3g}); prices must be below "
+                                 f"{MAX_PRICE:.0e}")
         return value
 
     @field_validator("currency", mode="before")

@@ -9,6 +9,7 @@ import pytest
 
 from nlp_ip.errors import DataFormatError, InvalidInputError
 from nlp_ip.io import RowError, iter_listings, read_listings, validate_file, write_jsonl
+from nlp_ip.schema import parse_listing
 
 
 def _jsonl(path: Path, lines: list[str | bytes]) -> Path:
@@ -108,3 +109,33 @@ def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
         list(iter_listings(tmp_path / "x.txt"))
     with pytest.raises(DataFormatError, match="does not exist"):
         list(iter_listings(tmp_path / "missing.jsonl"))
+
+
+def test_huge_integers_are_reported_rows_not_crashes(tmp_path: Path) -> None:
+    """Regression: a 400-digit price raised OverflowError and a 5,000-digit one ValueError,
+    stopping predict, review build, training and Ray on that row; integer ids skipped the
+    200-character limit."""
+    path = tmp_path / "huge.jsonl"
+    path.write_text(
+        '{"title": "a", "price": 1' + "0" * 400 + "}\n"
+        '{"title": "b", "price": 1' + "0" * 5000 + "}\n"
+        '{"title": "c", "id": 1' + "0" * 300 + "}\n"
+        '{"title": "d", "price": 1e300}\n'
+        '{"title": "kept", "price": 12, "id": 7}\n', encoding="utf-8")
+    listings, report = read_listings(path)
+    assert [x.title for x in listings] == ["kept"] and listings[0].id == "7"
+    messages = [str(e) for e in report.errors]
+    assert len(messages) == 4
+    assert "huge.jsonl:1: field 'price': is too large (an integer of about 401" in messages[0]
+    assert "huge.jsonl:2: field 'row': a number in it is too long to read" in messages[1]
+    assert "huge.jsonl:3: field 'id': is an integer of about 300 digits" in messages[2]
+    assert "huge.jsonl:4: field 'price': is too large (1e+300)" in messages[3]
+    with pytest.raises(InvalidInputError, match="price"):
+        read_listings(path, strict=True)
+
+
+def test_huge_integers_in_the_python_api_are_field_errors() -> None:
+    with pytest.raises(InvalidInputError, match="field 'price': is too large"):
+        parse_listing({"title": "x", "price": 10**400})
+    with pytest.raises(InvalidInputError, match="field 'id': is an integer of about"):
+        parse_listing({"title": "x", "id": 10**5000})
