@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from nlp_ip.artifact import read_meta
 from nlp_ip.cli import main
 from nlp_ip.inference import ListingClassifier
 from nlp_ip.inference.files import (
@@ -19,6 +21,7 @@ from nlp_ip.inference.files import (
     output_columns,
     predict_file,
     read_done_ids,
+    run_record_path,
 )
 from nlp_ip.labels import LABEL_NAMES
 
@@ -182,6 +185,8 @@ def test_resume_after_an_interruption_mid_line(model: Path, tmp_path: Path, fmt:
     keep = 9 if fmt == "jsonl" else 10  # CSV has a header line
     partial = tmp_path / f"partial.{fmt}"
     partial.write_text("".join(text[:keep]) + text[keep][:12], encoding="utf-8")  # cut mid-line
+    # the record an interrupted run of the same input and model leaves beside its output
+    shutil.copyfile(run_record_path(full), run_record_path(partial))
     assert _predict(model, source, partial, "--resume") == 0
     _assert_same_rows(_rows(partial), _rows(full))
     # resuming a finished output adds nothing
@@ -202,6 +207,7 @@ def test_resume_parquet_from_shards_and_from_a_finished_file(
     target = tmp_path / "out.parquet"
     parts = _parts_dir(target)
     parts.mkdir()
+    shutil.copyfile(run_record_path(full), run_record_path(target))
     pq.write_table(pa.Table.from_pylist(expected[:6]).cast(pq.read_schema(full)),
                    parts / "part-00000.parquet")
     (parts / "part-00001.parquet.tmp").write_bytes(b"half a shard")  # never renamed: ignored
@@ -209,13 +215,10 @@ def test_resume_parquet_from_shards_and_from_a_finished_file(
     assert _predict(model, source, target, "--resume") == 0
     assert not parts.exists()
     _assert_same_rows(_rows(target), expected)
-    # More input later: a finished file is resumed too.
-    more = [*records, {"id": "new-1", "title": "Linen shirt"}]
-    source = _write_input(tmp_path / "more.jsonl", more)
+    # A finished file resumed with the same input adds nothing.
     assert _predict(model, source, target, "--resume") == 0
-    rows = _rows(target)
-    _assert_same_rows(rows[:-1], expected)
-    assert rows[-1]["id"] == "new-1"
+    _assert_same_rows(_rows(target), expected)
+    assert json.loads(run_record_path(target).read_text())["state"] == "complete"
     assert PARQUET_SHARD_ROWS >= 1024
 
 
@@ -223,9 +226,78 @@ def test_resume_refuses_rows_of_another_model(model: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     source = _write_input(tmp_path / "in.jsonl", GOOD)
     target = tmp_path / "out.jsonl"
-    target.write_text(json.dumps({"id": "a1", "model_version": "other-model"}) + "\n")
+    assert _predict(model, source, target) == 0
+    record = json.loads(run_record_path(target).read_text())
+    run_record_path(target).write_text(json.dumps(dict(record, model_version="other-model")))
     assert _predict(model, source, target, "--resume") == 1
     assert "holds results of model 'other-model'" in capsys.readouterr().err
+    # rows of another model are refused even where the record was edited to match
+    target.write_text(json.dumps({"id": "a1", "model_version": "other-model"}) + "\n")
+    run_record_path(target).write_text(json.dumps(record))
+    assert _predict(model, source, target, "--resume") == 1
+    assert "holds results of model 'other-model'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_resume_refuses_an_output_of_another_input(model: Path, tmp_path: Path, fmt: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: A then B with --resume exited 0 with A's rows and B's in one file."""
+    first = _write_input(tmp_path / "a.jsonl", [dict(g, id=f"a{i}") for i, g in enumerate(GOOD)])
+    second = _write_input(tmp_path / "b.jsonl", [dict(g, id=f"b{i}") for i, g in enumerate(GOOD)])
+    target = tmp_path / f"o.{fmt}"
+    assert _predict(model, first, target) == 0
+    before = _rows(target)
+    assert _predict(model, second, target, "--resume") == 1
+    err = capsys.readouterr().err
+    assert f"{target} was written from another input" in err and "same input file" in err
+    assert _rows(target) == before
+    assert _predict(model, first, target, "--resume", "--strict") == 1
+    assert "written with options {'strict': False}" in capsys.readouterr().err
+
+
+def test_resume_refuses_an_output_without_a_run_record(model: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    source = _write_input(tmp_path / "in.jsonl", GOOD)
+    target = tmp_path / "out.jsonl"
+    target.write_text(json.dumps({"id": "a1", "model_version": "x"}) + "\n")
+    assert _predict(model, source, target, "--resume") == 1
+    assert "has no run record (out.jsonl.run.json)" in capsys.readouterr().err
+    assert _predict(model, source, target, "--resume", "--overwrite") == 1
+    assert "exclude each other" in capsys.readouterr().err
+
+
+def test_a_crashed_overwrite_leaves_nothing_of_the_old_run_to_resume(
+        model: Path, clf: ListingClassifier, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: a crashed --overwrite left the old finished Parquet file, and --resume
+    then took its ids and merged its rows into the new run."""
+    old_input = _write_input(tmp_path / "old.jsonl", [dict(g, id=f"x{i}")
+                                                      for i, g in enumerate(GOOD)])
+    records = [dict(g, id=f"n{i}-{j}") for j in range(3) for i, g in enumerate(GOOD)]
+    new_input = _write_input(tmp_path / "new.jsonl", records)
+    target = tmp_path / "out.parquet"
+    assert _predict(model, old_input, target) == 0
+    reference = tmp_path / "reference.parquet"
+    assert _predict(model, new_input, reference) == 0
+    real = ListingClassifier.predict_iter
+
+    def crash_after_seven(self: ListingClassifier, *args: Any, **kwargs: Any) -> Any:
+        for i, item in enumerate(real(self, *args, **kwargs)):
+            if i == 7:
+                raise RuntimeError("killed")
+            yield item
+
+    monkeypatch.setattr(ListingClassifier, "predict_iter", crash_after_seven)
+    monkeypatch.setattr("nlp_ip.inference.files.PARQUET_SHARD_ROWS", 3)
+    with pytest.raises(RuntimeError, match="killed"):
+        predict_file(clf, new_input, target, overwrite=True)
+    assert not target.exists()  # the old run's output is gone, its rows cannot come back
+    monkeypatch.setattr(ListingClassifier, "predict_iter", real)
+    predict_file(clf, new_input, target, resume=True)
+    got = _rows(target)
+    assert sorted(r["id"] for r in got) == sorted(r["id"] for r in _rows(reference))
+    _assert_same_rows(sorted(got, key=lambda r: r["id"]),
+                      sorted(_rows(reference), key=lambda r: r["id"]))
 
 
 def test_predict_file_reports_counts(clf: ListingClassifier, tmp_path: Path) -> None:
@@ -233,3 +305,22 @@ def test_predict_file_reports_counts(clf: ListingClassifier, tmp_path: Path) -> 
     summary = predict_file(clf, source, tmp_path / "out.parquet")
     assert (summary.rows, summary.predicted, summary.errors, summary.skipped) == (6, 5, 1, 0)
     assert summary.listings_per_s > 0 and summary.backend == "torch-fp32"
+
+
+def test_csv_output_cannot_run_as_a_spreadsheet_formula(model: Path, tmp_path: Path) -> None:
+    """Regression: ids such as =HYPERLINK(...) were written as they are, and spreadsheets
+    ran them."""
+    hostile = [{"id": '=HYPERLINK("http://x.test","click")', "title": "Oak shelf"},
+               {"id": "+1+1", "title": "Linen shirt"}, {"id": "@SUM(A1)", "title": "Mug"},
+               {"id": "'quoted", "title": "Lamp"}, {"id": "plain", "title": "Rug"}]
+    source = _write_input(tmp_path / "in.jsonl", hostile)
+    target = tmp_path / "out.csv"
+    assert _predict(model, source, target) == 0
+    with target.open(encoding="utf-8", newline="") as handle:
+        cells = [row["id"] for row in csv.DictReader(handle)]
+    assert cells == ["'" + h["id"] for h in hostile[:4]] + ["plain"]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    # resume reads the ids back as they were given: nothing is done twice
+    assert read_done_ids(target, read_meta(model).model_version) == {h["id"] for h in hostile}
+    assert _predict(model, source, target, "--resume") == 0
+    assert len(_rows(target)) == len(hostile)

@@ -28,6 +28,15 @@ them, so an interrupted run continues where it stopped:
 
 Resume keys on ``id``: give listings unique ids (rows without an id use the
 row number, which is stable as long as the input file does not change).
+
+Every run is recorded in ``<output>.run.json`` (written atomically before the
+first row): the input's sha256 and size, the model version and the options
+that change the rows (``strict``), and whether the run completed. ``resume``
+continues only the run recorded there and refuses, naming the difference, an
+output of another input, model or options, or one without a record: the rows
+of two runs are never mixed in one file. ``overwrite`` deletes the old output
+(and its shards and record) before the new record is written, so a crashed
+overwrite cannot leave the earlier run's rows to be resumed into the new one.
 """
 
 from __future__ import annotations
@@ -98,6 +107,24 @@ def _result_row(rid: str, result: Any, row_error: RowError | None) -> dict[str, 
     return row
 
 
+# -- CSV cells that spreadsheets would run as formulas ------------------------
+#: A cell starting with one of these is quoted with a leading apostrophe (OWASP's advice
+#: against CSV injection); a leading apostrophe is itself quoted, so the mapping reverses.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` for a CSV cell: text that a spreadsheet would evaluate gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_unsafe(text: str) -> str:
+    """Undo :func:`csv_safe` on a cell read back."""
+    return text[1:] if text.startswith("'") else text
+
+
 # -- resume: reading what is already written --------------------------------
 def _drop_partial_last_line(path: Path) -> None:
     """Cut a last line that an interruption left without its newline."""
@@ -146,7 +173,8 @@ def _ids_csv(path: Path) -> Iterator[tuple[str, str | None]]:
             raise DataFormatError(f"{path} has no 'id' column; --resume needs an output "
                                   "written by nlp-ip predict")
         for record in reader:
-            yield str(record["id"]), record.get("model_version") or None
+            version = csv_unsafe(record.get("model_version") or "")
+            yield csv_unsafe(str(record["id"])), version or None
 
 
 def _ids_parquet(path: Path) -> Iterator[tuple[str, str | None]]:
@@ -163,6 +191,84 @@ def _ids_parquet(path: Path) -> Iterator[tuple[str, str | None]]:
 
 def _parts_dir(output: Path) -> Path:
     return output.with_name(output.name + ".parts")
+
+
+# -- the run record: which run an output belongs to ---------------------------
+RUN_RECORD_FORMAT = "nlp-ip-predict-run"
+
+
+def run_record_path(output: str | Path) -> Path:
+    """``<output>.run.json``: the record of the run that writes ``output``."""
+    path = Path(output)
+    return path.with_name(path.name + ".run.json")
+
+
+def file_fingerprint(path: str | Path) -> dict[str, Any]:
+    """``{"sha256": ..., "bytes": ...}`` of a file, read in 1 MiB blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    size = 0
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return {"sha256": digest.hexdigest(), "bytes": size}
+
+
+def _run_identity(source: Path, model_version: str, strict: bool) -> dict[str, Any]:
+    return {"input": file_fingerprint(source), "model_version": model_version,
+            "options": {"strict": strict}}
+
+
+def _write_run_record(output: Path, identity: dict[str, Any], state: str) -> None:
+    from nlp_ip.atomic import write_text_atomic
+
+    record = {"format": RUN_RECORD_FORMAT, "version": 1, **identity, "state": state}
+    write_text_atomic(run_record_path(output), json.dumps(record, indent=2) + "\n")
+
+
+def _check_resumable(output: Path, identity: dict[str, Any], source: Path) -> None:
+    """Refuse to resume ``output`` unless its record names this very run."""
+    record_path = run_record_path(output)
+    if not record_path.is_file():
+        raise InvalidInputError(
+            f"{output} has no run record ({record_path.name}), so nothing says which input, "
+            "model and options wrote it; resuming could mix two runs. Pass --overwrite to "
+            "replace it, or write to a new output")
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInputError(f"{record_path} cannot be read ({exc}); pass --overwrite to "
+                                "start the output again") from exc
+    if not isinstance(record, dict) or record.get("format") != RUN_RECORD_FORMAT:
+        raise InvalidInputError(f"{record_path} is not a run record of nlp-ip predict; pass "
+                                "--overwrite to start the output again")
+    if record.get("input") != identity["input"]:
+        raise InvalidInputError(
+            f"{output} was written from another input (sha256 "
+            f"{str((record.get('input') or {}).get('sha256'))[:12]}..., this input {source} is "
+            f"{identity['input']['sha256'][:12]}...); resume with the same input file, or "
+            "write to a new output")
+    if record.get("model_version") != identity["model_version"]:
+        raise InvalidInputError(
+            f"{output} holds results of model {record.get('model_version')!r}, but this run "
+            f"uses {identity['model_version']!r}; resume with the same model, or write to a "
+            "new output")
+    if record.get("options") != identity["options"]:
+        raise InvalidInputError(
+            f"{output} was written with options {record.get('options')}, this run has "
+            f"{identity['options']}; resume with the same options (e.g. --strict), or write "
+            "to a new output")
+
+
+def _remove_output(output: Path) -> None:
+    import shutil
+
+    output.unlink(missing_ok=True)
+    if _parts_dir(output).exists():
+        shutil.rmtree(_parts_dir(output))
+    run_record_path(output).unlink(missing_ok=True)
 
 
 def read_done_ids(output: str | Path, model_version: str) -> set[str]:
@@ -216,7 +322,7 @@ class _CsvWriter:
             self.writer.writeheader()
 
     def write(self, row: dict[str, Any]) -> None:
-        self.writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        self.writer.writerow({k: ("" if v is None else csv_safe(v)) for k, v in row.items()})
 
     def close(self, *, complete: bool) -> None:
         self.handle.close()
@@ -325,8 +431,18 @@ def predict_file(classifier: Any, input_path: str | Path, output_path: str | Pat
     if exists and not resume and not overwrite:
         raise InvalidInputError(f"{target} already exists; pass --resume to continue it or "
                                 "--overwrite to replace it")
+    if resume and overwrite:
+        raise InvalidInputError("--resume and --overwrite exclude each other: resume continues "
+                                "an output, overwrite starts it again")
     version = classifier.model_version
-    done = read_done_ids(target, version) if resume else set()
+    identity = _run_identity(source, version, strict)
+    resuming = resume and exists
+    if resuming:
+        _check_resumable(target, identity, source)
+    else:
+        _remove_output(target)  # --overwrite, or a stray record: nothing old may be resumed
+        _write_run_record(target, identity, "running")
+    done = read_done_ids(target, version) if resuming else set()
     if done:
         logger.info("resuming: %d rows already in %s", len(done), target)
     rows = predicted = errors = skipped = 0
@@ -349,7 +465,7 @@ def predict_file(classifier: Any, input_path: str | Path, output_path: str | Pat
     total = count_rows(source) if progress else None
     bar = tqdm(total=total, initial=len(done) if total else 0, unit=" listings",
                disable=not progress, dynamic_ncols=True, smoothing=0.1)
-    writer = _open_writer(target, append=resume)
+    writer = _open_writer(target, append=resuming)
     started = time.perf_counter()
     complete = False
     try:
@@ -366,6 +482,7 @@ def predict_file(classifier: Any, input_path: str | Path, output_path: str | Pat
     finally:
         writer.close(complete=complete)
         bar.close()
+    _write_run_record(target, identity, "complete")
     seconds = time.perf_counter() - started
     return PredictSummary(source, target, rows, predicted, errors, skipped, seconds,
                           classifier.backend_name)
