@@ -62,37 +62,6 @@ COLORS = (
     "multicolor",
     "charcoal",
 )
-SIZES = (
-    "S",
-    "M",
-    "L",
-    "XL",
-    "XS",
-    "XXL",
-    "One Size",
-    "EU 38",
-    "EU 42",
-    "US 9",
-    "US 10.5",
-    "UK 7",
-    "36",
-    "40mm",
-    "42mm",
-    "41mm",
-    "25cm",
-    "30",
-    "MM",
-    "PM",
-    "GM",
-    "Small",
-    "Medium",
-    "Large",
-    "8",
-    "10",
-    "50ml",
-    "100ml",
-    "6.1 inch",
-)
 YEARS = tuple(str(y) for y in range(2012, 2025))
 FLAWS = (
     "light scratches on the hardware",
@@ -263,22 +232,6 @@ KEYWORD_FILLER = (
     "Soft",
 )
 
-#: Category -> goods nouns used when a family needs goods of that kind.
-CATEGORY_GOODS: dict[str, tuple[str, ...]] = {
-    "luxury_fashion": ("handbag", "tote", "wallet", "belt", "scarf", "sneakers", "card holder"),
-    "sportswear": ("sneakers", "hoodie", "t-shirt", "track jacket", "cap", "running shoes"),
-    "watches": ("watch",),
-    "jewelry": ("necklace", "bracelet", "ring", "earrings"),
-    "eyewear": ("sunglasses", "glasses frames"),
-    "beauty": ("perfume", "lipstick", "palette", "moisturizer"),
-    "electronics": ("headphones", "earbuds", "speaker", "phone", "smartwatch", "charger"),
-    "toys": ("building set", "figure", "doll", "plush"),
-    "home_kitchen": ("blender", "mixer", "cookware set", "coffee machine", "knife set"),
-    "outdoor_drinkware": ("tumbler", "water bottle", "cooler", "jacket", "backpack"),
-    "sports_teams": ("jersey", "cap", "scarf", "hoodie"),
-    "software_games": ("game", "console", "controller", "gift card"),
-    "supplements": ("protein powder", "pre-workout", "vitamins", "creatine"),
-}
 
 #: Generic goods sold without any mark and imitating no famous design.
 GENERIC_GOODS = (
@@ -483,26 +436,6 @@ COMPAT_ACCESSORIES: dict[str, tuple[str, ...]] = {
     "software_games": ("controller grip", "carrying case", "charging dock", "screen protector"),
     "supplements": ("shaker bottle", "pill organizer", "scoop set"),
 }
-#: Goods that parodies are printed on or made as.
-PARODY_GOODS = (
-    "t-shirt",
-    "hoodie",
-    "tote",
-    "mug",
-    "sticker",
-    "poster",
-    "dog toy",
-    "cat toy",
-    "pet cologne",
-    "enamel pin",
-    "phone case",
-    "socks",
-    "cap",
-    "greeting card",
-    "candle",
-    "plush",
-    "air freshener",
-)
 #: Real words a pun may swap into a brand name (mostly pets, food, everyday jokes).
 PUN_WORDS = (
     "chewy",
