@@ -726,7 +726,7 @@ def par_pun_home(c: Ctx, b: Brand | None) -> Draft:
 
 def par_slogan_tee(c: Ctx, b: Brand | None) -> Draft:
     assert b is not None
-    slogan = c.choice(vocab.SLOGANS).format(b=b.name.split()[0], p=c.pun(b), n=c.line(b))
+    slogan = c.choice(vocab.words("slogans")).format(b=b.name.split()[0], p=c.pun(b), n=c.line(b))
     goods = c.choice(("t-shirt", "hoodie", "crewneck", "tee"))
     title = [f'"{slogan}" {c.goods(goods)}', c.p("parody_tag", "title")]
     desc = [c.p("parody_sent", brand=b.name)]
@@ -744,7 +744,7 @@ def par_slogan_tee(c: Ctx, b: Brand | None) -> Draft:
 
 def par_slogan_print(c: Ctx, b: Brand | None) -> Draft:
     assert b is not None
-    slogan = c.choice(vocab.SLOGANS).format(b=b.name.split()[0], p=c.pun(b), n=c.line(b))
+    slogan = c.choice(vocab.words("slogans")).format(b=b.name.split()[0], p=c.pun(b), n=c.line(b))
     goods = c.choice(("sticker", "poster", "art print", "bumper sticker", "enamel pin", "patch"))
     title = [f"{slogan} {c.goods(goods)}"]
     desc = [
@@ -970,7 +970,7 @@ def look_design_plain(c: Ctx, b: Brand | None) -> Draft:
 def look_design_material(c: Ctx, b: Brand | None) -> Draft:
     assert b is not None
     goods = _goods_of(c, b)
-    material = c.choice(vocab.MATERIALS)
+    material = c.choice(vocab.words("materials"))
     title = [f"{material} {c.goods(goods)} with {_lookdesign(c, b)}", c.p("nologo_tag", "title")]
     desc = [c.p("material", material=material), c.p("nologo_sent")]
     return Draft(
@@ -1237,9 +1237,9 @@ def leg_new_retail(c: Ctx, b: Brand | None) -> Draft:
     title = [c.product(b, with_line=0.9)]
     if c.chance(0.5):
         title.append(c.p("tag_new", "title"))
-    desc = [c.p("dealer_sent", store=c.choice(vocab.STORES), brand=b.name)]
+    desc = [c.p("dealer_sent", store=c.choice(vocab.words("stores")), brand=b.name)]
     if c.chance(0.4):
-        desc.append(c.p("receipt_sent", store=c.choice(vocab.STORES)))
+        desc.append(c.p("receipt_sent", store=c.choice(vocab.words("stores"))))
     return Draft(
         title,
         desc,
@@ -1265,7 +1265,7 @@ def leg_new_gift(c: Ctx, b: Brand | None) -> Draft:
                 "Bought for my partner, they already had one.",
             )
         ),
-        c.p("receipt_sent", store=c.choice(vocab.STORES)),
+        c.p("receipt_sent", store=c.choice(vocab.words("stores"))),
     ]
     return Draft(
         title,
@@ -1284,9 +1284,9 @@ def leg_preowned_service(c: Ctx, b: Brand | None) -> Draft:
     title = [c.product(b, with_line=0.9)]
     if c.chance(0.6):
         title.append(c.p("auth_tag", "title"))
-    desc = [c.p("service_sent", service=c.choice(vocab.SERVICES))]
+    desc = [c.p("service_sent", service=c.choice(vocab.words("services")))]
     if c.chance(0.6):
-        desc.append(c.p("wear_sent", flaw=c.choice(vocab.FLAWS)))
+        desc.append(c.p("wear_sent", flaw=c.choice(vocab.words("flaws"))))
     return Draft(
         title,
         desc,
@@ -1301,11 +1301,11 @@ def leg_preowned_service(c: Ctx, b: Brand | None) -> Draft:
 def leg_preowned_receipt(c: Ctx, b: Brand | None) -> Draft:
     assert b is not None
     goods = _goods_of(c, b)
-    desc = [c.p("receipt_sent", store=c.choice(vocab.STORES))]
+    desc = [c.p("receipt_sent", store=c.choice(vocab.words("stores")))]
     if c.chance(0.6):
         desc.append(c.p("serial_sent"))
     if c.chance(0.4):
-        desc.append(c.p("bought", year=c.choice(vocab.YEARS)))
+        desc.append(c.p("bought", year=c.choice(vocab.words("years"))))
     return Draft(
         [c.product(b)],
         desc,
@@ -1329,8 +1329,8 @@ def leg_preowned_notfake(c: Ctx, b: Brand | None) -> Draft:
     desc.append(
         c.p(
             c.choice(("service_sent", "receipt_sent", "serial_sent")),
-            service=c.choice(vocab.SERVICES),
-            store=c.choice(vocab.STORES),
+            service=c.choice(vocab.words("services")),
+            store=c.choice(vocab.words("stores")),
         )
     )
     return Draft(
@@ -1365,14 +1365,14 @@ def leg_cheap_genuine(c: Ctx, b: Brand | None) -> Draft:
     )
     title = [f"{c.mention(b)} {c.goods(small)}", c.p("tag_used", "title")]
     desc = [
-        c.p("wear_sent", flaw=c.choice(vocab.FLAWS)),
+        c.p("wear_sent", flaw=c.choice(vocab.words("flaws"))),
         c.choice(
             (
                 "Genuine, from my own collection.",
                 "Real one, bought at the store years ago.",
                 "Authentic but well loved, hence the price.",
                 "Original, just old.",
-                c.p("bought", year=c.choice(vocab.YEARS)),
+                c.p("bought", year=c.choice(vocab.words("years"))),
             )
         ),
     ]
@@ -1389,10 +1389,10 @@ def leg_cheap_genuine(c: Ctx, b: Brand | None) -> Draft:
 
 
 def leg_generic_plain(c: Ctx, b: Brand | None) -> Draft:
-    item = c.choice(vocab.GENERIC_GOODS)
+    item = c.choice(vocab.words("generic_goods"))
     desc = [c.p("generic_sent")]
     if c.chance(0.5):
-        desc.append(c.p("material", material=c.choice(vocab.MATERIALS)))
+        desc.append(c.p("material", material=c.choice(vocab.words("materials"))))
     return Draft(
         [item],
         desc,
@@ -1406,7 +1406,7 @@ def leg_generic_plain(c: Ctx, b: Brand | None) -> Draft:
 
 
 def leg_generic_handmade(c: Ctx, b: Brand | None) -> Draft:
-    item = c.choice(vocab.GENERIC_GOODS)
+    item = c.choice(vocab.words("generic_goods"))
     title = [f"{c.choice(('Handmade', 'Hand-crafted', 'Artisan', 'Small batch'))} {item}"]
     desc = [
         c.choice(
@@ -1452,7 +1452,7 @@ def leg_own_brand(c: Ctx, b: Brand | None) -> Draft:
     title = [f"{own} {goods}"]
     desc = [c.p("ownbrand_sent", own=own)]
     if c.chance(0.5):
-        desc.append(c.p("material", material=c.choice(vocab.MATERIALS)))
+        desc.append(c.p("material", material=c.choice(vocab.words("materials"))))
     return Draft(
         title,
         desc,
@@ -1465,7 +1465,11 @@ def leg_own_brand(c: Ctx, b: Brand | None) -> Draft:
 
 
 def _accessory(c: Ctx, b: Brand) -> str:
-    accs = vocab.COMPAT_ACCESSORIES.get(b.category) or ("case", "stand", "strap")
+    accs = vocab.VOCABULARY.groups("compat_accessories").get(b.category) or (
+        "case",
+        "stand",
+        "strap",
+    )
     return c.choice(accs)
 
 
@@ -1586,7 +1590,7 @@ def leg_licensed_merch(c: Ctx, b: Brand | None) -> Draft:
 
 
 def leg_museum(c: Ctx, b: Brand | None) -> Draft:
-    item = c.choice(vocab.MUSEUM_ITEMS)
+    item = c.choice(vocab.words("museum_items"))
     title = [item]
     desc = [c.p("museum_sent")]
     if c.chance(0.5):
@@ -1612,7 +1616,7 @@ def leg_museum(c: Ctx, b: Brand | None) -> Draft:
 
 
 def leg_mirror(c: Ctx, b: Brand | None) -> Draft:
-    item = c.choice(vocab.MIRROR_ITEMS)
+    item = c.choice(vocab.words("mirror_items"))
     title = [item]
     if c.chance(0.4):
         title.append(
@@ -1640,7 +1644,7 @@ def leg_media(c: Ctx, b: Brand | None) -> Draft:
         (
             f"Book: The Story of {b.name}",
             f"{b.name} coffee table book",
-            f"{b.name} collector's catalogue {c.choice(vocab.YEARS)}",
+            f"{b.name} collector's catalogue {c.choice(vocab.words('years'))}",
             f"Magazine issue featuring {b.name}",
             f"{b.name}: a history (hardcover)",
         )
@@ -1983,7 +1987,7 @@ def leg_preowned_story(c: Ctx, b: Brand | None) -> Draft:
             "Wiped and signed out of my account."
             if vocab.goods_kind(goods) == "electronics"
             else "Serial numbers on item and packaging agree.",
-            f"Mine from new, bought {c.choice(vocab.YEARS)}, original packaging.",
+            f"Mine from new, bought {c.choice(vocab.words('years'))}, original packaging.",
             "Got it as a birthday present, the gift receipt is included.",
             "Selling on behalf of my sister, who bought it new.",
             f"Got two sizes from {b.name} online; this is the one that did not fit.",
@@ -2071,7 +2075,7 @@ def leg_generic_personal(c: Ctx, b: Brand | None) -> Draft:
     """Ordinary goods described the way private sellers do (no mark, no famous design)."""
     item = c.choice(
         (
-            *vocab.GENERIC_GOODS,
+            *vocab.words("generic_goods"),
             "balance bike",
             "bookshelf",
             "office chair",
