@@ -226,8 +226,11 @@ class DataFile:
                 "(it ships inside the package)"
             ) from None
         except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
             raise ConfigError(
-                f"{self.path}: not valid YAML: {exc}. Fix the syntax at the position shown"
+                f"{self.path}: not valid YAML{where}: {problem}. Fix: correct the syntax there"
             ) from None
         try:
             return self.schema(raw, "")

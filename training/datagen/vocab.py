@@ -62,6 +62,7 @@ VOCABULARY = DataFile(
             "kind_keywords": per_kind(_RECOGNISED_KINDS),
             "kind_sizes": per_kind(),
             "kind_materials": per_kind(),
+            "mark_words": strings(),
         }
     ),
 )
