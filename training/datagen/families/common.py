@@ -1,11 +1,20 @@
-"""Small helpers that builders of several labels share (conditions, prices, designs)."""
+"""What the builders of several labels share: their data files, conditions, prices, designs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from nlp_ip.brands import Brand
+from nlp_ip.labels import Label
 from training.datagen.context import Ctx
 from training.datagen.families.brand_needs import mark_free_designs
 from training.datagen.obfuscate import OBFUSCATIONS
+from training.datagen.tables import DataFile, Spec, record
+
+
+def label_words(label: Label, lists: Mapping[str, Spec]) -> DataFile:
+    """``data/families/<label>.yaml``: the word lists and templates of one label's builders."""
+    return DataFile(f"families/{label.value}.yaml", record(lists))
 
 
 def condition(c: Ctx, p_new: float) -> str:

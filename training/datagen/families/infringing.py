@@ -23,37 +23,36 @@ from training.datagen.families.brand_needs import (
 from training.datagen.families.common import (
     condition,
     fake_price,
+    label_words,
     logo_sentence,
     low_price,
     obfuscation_kind,
 )
 from training.datagen.families.registry import LabelFamilies
-from training.datagen.tables import DataFile, record, strings
+from training.datagen.tables import strings
 
 family = LabelFamilies(Label.INFRINGING)
 
-#: ``data/families/infringing.yaml``: the word lists and templates of these builders.
-WORDS = DataFile(
-    "families/infringing.yaml",
-    record(
-        {
-            "factory_title_tags": strings(),
-            "unbranded_labels": strings(),
-            "unbranded_excuses": strings(),
-            "stuffing_brand_notes": strings(("own",)),
-            "kidding_tags": strings(),
-            "inspired_logo_tags": strings(),
-            "software_key_titles": strings(("brand", "line")),
-            "software_key_claims": strings(),
-            "bundle_tags": strings(),
-            "bundle_claims": strings(("brand",)),
-            "monogram_devices": strings(),
-            "monogram_titles": strings(("device", "mark")),
-            "monogram_claims": strings(("mark",)),
-            "wholesale_title_tags": strings(("n",)),
-            "cheap_materials": strings(),
-        }
-    ),
+#: The word lists and templates of these builders, with the placeholders each may use.
+WORDS = label_words(
+    family.label,
+    {
+        "factory_title_tags": strings(),
+        "unbranded_labels": strings(),
+        "unbranded_excuses": strings(),
+        "stuffing_brand_notes": strings(("own",)),
+        "kidding_tags": strings(),
+        "inspired_logo_tags": strings(),
+        "software_key_titles": strings(("brand", "line")),
+        "software_key_claims": strings(),
+        "bundle_tags": strings(),
+        "bundle_claims": strings(("brand",)),
+        "monogram_devices": strings(),
+        "monogram_titles": strings(("device", "mark")),
+        "monogram_claims": strings(("mark",)),
+        "wholesale_title_tags": strings(("n",)),
+        "cheap_materials": strings(),
+    },
 )
 
 

@@ -13,31 +13,29 @@ from nlp_ip.brands import Brand
 from nlp_ip.labels import Label
 from training.datagen.context import Ctx, Draft
 from training.datagen.families.brand_needs import ANY_BRAND, in_categories
-from training.datagen.families.common import condition, low_price
+from training.datagen.families.common import condition, label_words, low_price
 from training.datagen.families.registry import LabelFamilies
-from training.datagen.tables import DataFile, record, strings
+from training.datagen.tables import strings
 from training.datagen.vocab import VOCABULARY, goods_kind, words
 
 family = LabelFamilies(Label.LEGITIMATE)
 
-#: ``data/families/legitimate.yaml``: the word lists and templates of these builders.
-WORDS = DataFile(
-    "families/legitimate.yaml",
-    record(
-        {
-            "gift_stories": strings(),
-            "handmade_notes": strings(),
-            "own_brand_goods": strings(),
-            "compat_titles": strings(("acc", "target")),
-            "jersey_notes": strings(),
-            "merch_notes": strings(),
-            "media_notes": strings(),
-            "story_extras": strings(),
-            "personal_notes": strings(),
-            "small_items": strings(),
-            "personal_extra_items": strings(),
-        }
-    ),
+#: The word lists and templates of these builders, with the placeholders each may use.
+WORDS = label_words(
+    family.label,
+    {
+        "gift_stories": strings(),
+        "handmade_notes": strings(),
+        "own_brand_goods": strings(),
+        "compat_titles": strings(("acc", "target")),
+        "jersey_notes": strings(),
+        "merch_notes": strings(),
+        "media_notes": strings(),
+        "story_extras": strings(),
+        "personal_notes": strings(),
+        "small_items": strings(),
+        "personal_extra_items": strings(),
+    },
 )
 
 

@@ -18,29 +18,27 @@ from training.datagen.families.brand_needs import (
     IMITABLE_DESIGN,
     in_categories,
 )
-from training.datagen.families.common import condition, lookalike_design, low_price
+from training.datagen.families.common import condition, label_words, lookalike_design, low_price
 from training.datagen.families.registry import LabelFamilies
-from training.datagen.tables import DataFile, record, strings
+from training.datagen.tables import strings
 from training.datagen.vocab import words
 
 family = LabelFamilies(Label.LOOKALIKE)
 
-#: ``data/families/lookalike.yaml``: the word lists and templates of these builders.
-WORDS = DataFile(
-    "families/lookalike.yaml",
-    record(
-        {
-            "impression_titles": strings(("brand", "line")),
-            "number_disclaimers": strings(),
-            "hype_tags": strings(),
-            "homage_notes": strings(),
-            "not_replica_notes": strings(),
-            "classic_tags": strings(),
-            "classic_notes": strings(),
-            "classic_extras": strings(),
-            "design_classics": strings(),
-        }
-    ),
+#: The word lists and templates of these builders, with the placeholders each may use.
+WORDS = label_words(
+    family.label,
+    {
+        "impression_titles": strings(("brand", "line")),
+        "number_disclaimers": strings(),
+        "hype_tags": strings(),
+        "homage_notes": strings(),
+        "not_replica_notes": strings(),
+        "classic_tags": strings(),
+        "classic_notes": strings(),
+        "classic_extras": strings(),
+        "design_classics": strings(),
+    },
 )
 
 

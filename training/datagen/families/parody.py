@@ -12,31 +12,29 @@ from nlp_ip.brands import Brand
 from nlp_ip.labels import Label
 from training.datagen.context import Ctx, Draft
 from training.datagen.families.brand_needs import ANY_BRAND, WITH_DESIGN_ELEMENTS
-from training.datagen.families.common import condition, low_price
+from training.datagen.families.common import condition, label_words, low_price
 from training.datagen.families.registry import LabelFamilies
-from training.datagen.tables import DataFile, record, strings
+from training.datagen.tables import strings
 from training.datagen.vocab import words
 
 family = LabelFamilies(Label.PARODY)
 
-#: ``data/families/parody.yaml``: the word lists and templates of these builders.
-WORDS = DataFile(
-    "families/parody.yaml",
-    record(
-        {
-            "pet_goods": strings(),
-            "apparel_jokes": strings(("pun",)),
-            "home_goods": strings(),
-            "sketch_jokes": strings(),
-            "gag_things": strings(),
-            "gag_disclaimers": strings(("brand",), allow_empty=True),
-            "visual_jokes": strings(("design", "obj", "pun", "brand")),
-            "visual_home_goods": strings(),
-            "shaped_things": strings(),
-            "joke_objects": strings(),
-            "audiences": strings(),
-        }
-    ),
+#: The word lists and templates of these builders, with the placeholders each may use.
+WORDS = label_words(
+    family.label,
+    {
+        "pet_goods": strings(),
+        "apparel_jokes": strings(("pun",)),
+        "home_goods": strings(),
+        "sketch_jokes": strings(),
+        "gag_things": strings(),
+        "gag_disclaimers": strings(("brand",), allow_empty=True),
+        "visual_jokes": strings(("design", "obj", "pun", "brand")),
+        "visual_home_goods": strings(),
+        "shaped_things": strings(),
+        "joke_objects": strings(),
+        "audiences": strings(),
+    },
 )
 
 
