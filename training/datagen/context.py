@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp_ip.brands import Brand
-from training.datagen import vocab
 from training.datagen.obfuscate import obfuscate
-from training.datagen.phrases import BANK, GOODS
+from training.datagen.phrases import goods_names, phrase_bank
 from training.datagen.puns import pun_name
+from training.datagen.vocab import VOCABULARY, goods_kind, words
 
 
 class _Fill(dict[str, Any]):
@@ -62,10 +62,11 @@ class Ctx:
     def p(self, key: str, where: str = "desc", **fmt: Any) -> str:
         """A phrase for ``key`` in the row's language for ``where`` (title/desc)."""
         lang = self.lang_title if where == "title" else self.lang_desc
-        variants = BANK[key].get(lang) or BANK[key]["en"]
+        bank = phrase_bank()[key]
+        variants = bank.get(lang) or bank["en"]
         # code-mixing: a foreign row sometimes keeps an English phrase
         if lang != "en" and self.rng.random() < 0.15:
-            variants = BANK[key]["en"]
+            variants = bank["en"]
         text = self.rng.choice(variants)
         return text.format_map(_Fill(fmt)) if fmt else text
 
@@ -73,7 +74,7 @@ class Ctx:
         lang = self.lang_title if where == "title" else self.lang_desc
         if lang == "en":
             return noun
-        return GOODS.get(noun, {}).get(lang, noun)
+        return goods_names().get(noun, {}).get(lang, noun)
 
     def choice(self, seq: Any) -> Any:
         return self.rng.choice(seq)
@@ -130,8 +131,8 @@ class Ctx:
         return self.rng.sample(src, k=min(k, len(src)))
 
     def own_brand(self) -> str:
-        head = self.rng.choice(vocab.OWN_BRAND_HEADS)
-        tail = self.rng.choice(vocab.OWN_BRAND_TAILS)
+        head = self.rng.choice(words("own_brand_heads"))
+        tail = self.rng.choice(words("own_brand_tails"))
         return f"{head} {tail}".strip()
 
     # ------------------------------------------------------------------ prices
@@ -158,11 +159,11 @@ class Ctx:
 
     def facts_for(self, goods: str) -> dict[str, str]:
         """Colour, material and size that fit the kind of ``goods``."""
-        table = vocab.KIND_FACTS[vocab.goods_kind(goods)]
+        kind = goods_kind(goods)
         return {
-            "color": self.rng.choice(vocab.COLORS),
-            "material": self.rng.choice(table["material"]),
-            "size": self.rng.choice(table["size"]),
+            "color": self.rng.choice(words("colors")),
+            "material": self.rng.choice(VOCABULARY.groups("kind_materials")[kind]),
+            "size": self.rng.choice(VOCABULARY.groups("kind_sizes")[kind]),
             "goods": goods,
         }
 

@@ -1,4 +1,4 @@
-"""Label-neutral product details and seller narratives.
+"""Label-neutral product details and seller narratives (data: ``data/details.yaml``).
 
 Hand-written listings are mostly *about the item*: what it is made of, how it
 fits, what is in the box, why it is being sold. These sentences carry no label
@@ -9,235 +9,20 @@ rather than learn "short template sentence = label X".
 
 from __future__ import annotations
 
-#: Descriptive sentences per goods kind (see ``vocab.goods_kind``). {color}, {material}, {size}.
-DETAILS: dict[str, tuple[str, ...]] = {
-    "watch": (
-        "Keeps good time, runs about +3 s a day.",
-        "Screw-down crown, water resistant to 100 m.",
-        "Fits a 7 inch wrist, links can be removed.",
-        "Sapphire-style crystal, no chips.",
-        "Automatic movement, needs a winder or daily wear.",
-        "Bracelet has a fold-over clasp.",
-        "Lume still glows after a minute in the sun.",
-        "{size} case, {material}.",
-        "Comes on the original bracelet plus a spare strap.",
-        "Date changes crisply at midnight.",
-    ),
-    "shoes": (
-        "Size {size}, fits true to size.",
-        "Soles have plenty of tread left.",
-        "Insoles are removable.",
-        "Laces in two colours included.",
-        "Upper in {material}, {color}.",
-        "Half a size small, go up if between sizes.",
-        "Only worn indoors.",
-        "Heel height about 10 cm.",
-        "Box included but a bit battered.",
-        "Very comfortable for long days.",
-        "Outsole has a little dirt, easy to clean.",
-    ),
-    "bag": (
-        "Fits a phone, wallet, keys and a small water bottle.",
-        "Inside zip pocket and two slip pockets.",
-        "Adjustable strap, drop about 50 cm.",
-        "Interior is clean, no pen marks.",
-        "{material} in {color}.",
-        "Gold-tone hardware.",
-        "Magnetic snap closure.",
-        "Structured shape, stands on its own.",
-        "Corners are clean.",
-        "Fits a 13 inch laptop.",
-        "Comes with a detachable pouch.",
-        "Handles are in good shape, no cracking.",
-        "Size: {size}.",
-    ),
-    "jewelry": (
-        "Length {size}.",
-        "{material}, nickel free.",
-        "Lobster clasp, adjustable chain.",
-        "Comes in a gift pouch.",
-        "Stones are all there and sparkle nicely.",
-        "Lightweight, comfortable to wear daily.",
-        "Hypoallergenic, fine for sensitive skin.",
-        "Polished, no scratches that I can see.",
-    ),
-    "eyewear": (
-        "UV400 lenses.",
-        "Lens width {size}.",
-        "Comes with a case and cloth.",
-        "Lenses have no scratches.",
-        "Frame in {material}.",
-        "Spring hinges, comfortable fit.",
-        "Polarized, great for driving.",
-    ),
-    "beauty": (
-        "{size} bottle, about 90% full.",
-        "Notes of bergamot, vanilla and musk.",
-        "Long lasting on skin.",
-        "Batch code on the bottom.",
-        "Swatched once, otherwise full.",
-        "Cruelty free.",
-        "Sealed in cellophane.",
-        "Suits all skin types.",
-        "Light floral scent, good for daytime.",
-        "Shade: {color}.",
-        "Expiry date 2026.",
-    ),
-    "supplement": (
-        "{size}, sealed tub.",
-        "Best before 2026.",
-        "{material}.",
-        "Mixes easily, no clumps.",
-        "24 g protein per scoop.",
-        "Take two capsules a day with food.",
-        "Stored in a cool dry place.",
-        "Bought too many, never opened.",
-    ),
-    "electronics": (
-        "Battery health 91%.",
-        "Factory reset and ready to pair.",
-        "Charging cable included.",
-        "Screen has no scratches.",
-        "{size}.",
-        "Works perfectly, just upgraded.",
-        "Bluetooth 5.3, USB-C charging.",
-        "Tested, all functions work.",
-        "Firmware updated.",
-        "Comes with the original box and manuals.",
-        "Signed out of all accounts, ready for a new owner.",
-    ),
-    "software": (
-        "Digital delivery by email.",
-        "Region: EU.",
-        "Works on PC and Mac.",
-        "Code is unused.",
-        "Physical copy, disc is clean.",
-        "Instant delivery.",
-        "Activation instructions included.",
-    ),
-    "toy": (
-        "Complete set, all pieces counted.",
-        "Box is opened but contents sealed.",
-        "Suitable for ages 3+.",
-        "Comes from a pet-free home, clean.",
-        "Great for collectors.",
-        "About {size}.",
-        "Instructions included.",
-        "Batteries not included.",
-        "Displayed only, never played with.",
-    ),
-    "apparel": (
-        "Size {size}, fits true to size.",
-        "{material}, {color}.",
-        "Pit to pit 54 cm.",
-        "Soft and breathable.",
-        "Washed once, no pilling.",
-        "Relaxed fit.",
-        "Length 70 cm.",
-        "Machine washable at 30.",
-        "Heavyweight fabric.",
-        "Ribbed cuffs and hem.",
-    ),
-    "home": (
-        "{material}, {color}.",
-        "Dishwasher safe.",
-        "Works on induction.",
-        "Capacity {size}.",
-        "Barely used, works perfectly.",
-        "All attachments included.",
-        "Fits most kitchen counters.",
-        "Easy to clean.",
-        "Original box included.",
-        "Handles stay cool.",
-    ),
-    "other": (
-        "Good quality.",
-        "In {color}.",
-        "Size {size}.",
-        "Made of {material}.",
-        "Lightweight.",
-        "Works as it should.",
-    ),
-}
+from training.datagen.tables import LANGUAGES, DataFile, mapping, record, strings
+from training.datagen.vocab import per_kind
 
-#: Why the seller is selling (label neutral).
-REASONS: tuple[str, ...] = (
-    "Selling because I never use it.",
-    "Upgraded, so this one has to go.",
-    "Wrong size for me.",
-    "Moving abroad, clearing out.",
-    "It was a gift but not my style.",
-    "Downsizing my collection.",
-    "Bought two by mistake.",
-    "Need the space.",
-    "Just not for me after all.",
-    "Tried it a couple of times, not for me.",
-    "Clearing out my closet for the new season.",
+#: What the voices fill into a detail sentence (from the draft's facts).
+DETAIL_FIELDS: tuple[str, ...] = ("color", "material", "size")
+
+#: ``details.yaml``: sentences per kind of goods, reasons for selling, a few translations.
+DETAILS = DataFile(
+    "details.yaml",
+    record(
+        {
+            "details": per_kind(fields=DETAIL_FIELDS),
+            "reasons": strings(DETAIL_FIELDS),
+            "details_i18n": mapping(strings(DETAIL_FIELDS), keys=LANGUAGES[1:], what="language"),
+        }
+    ),
 )
-
-#: A few translations so foreign rows also get product details.
-DETAILS_I18N: dict[str, tuple[str, ...]] = {
-    "es": (
-        "Talla {size}.",
-        "Color {color}.",
-        "Material: {material}.",
-        "Muy cómodo.",
-        "Perfecto estado.",
-        "Incluye caja.",
-        "Lo vendo porque no lo uso.",
-    ),
-    "fr": (
-        "Taille {size}.",
-        "Coloris {color}.",
-        "Matière : {material}.",
-        "Très confortable.",
-        "Parfait état.",
-        "Boîte incluse.",
-        "Je le vends car je ne l'utilise plus.",
-    ),
-    "it": (
-        "Taglia {size}.",
-        "Colore {color}.",
-        "Materiale: {material}.",
-        "Comodissimo.",
-        "Perfette condizioni.",
-        "Con scatola.",
-        "Lo vendo perché non lo uso.",
-    ),
-    "de": (
-        "Größe {size}.",
-        "Farbe {color}.",
-        "Material: {material}.",
-        "Sehr bequem.",
-        "Top Zustand.",
-        "Mit Karton.",
-        "Verkaufe, weil ich es nicht nutze.",
-    ),
-    "pt": (
-        "Tamanho {size}.",
-        "Cor {color}.",
-        "Material: {material}.",
-        "Muito confortável.",
-        "Perfeito estado.",
-        "Acompanha caixa.",
-        "Vendo porque não uso.",
-    ),
-    "zh": (
-        "尺码{size}。",
-        "颜色{color}。",
-        "材质{material}。",
-        "很舒服。",
-        "成色完美。",
-        "带包装盒。",
-        "闲置出。",
-    ),
-    "ru": (
-        "Размер {size}.",
-        "Цвет {color}.",
-        "Материал: {material}.",
-        "Очень удобно.",
-        "Идеальное состояние.",
-        "Есть коробка.",
-        "Продаю за ненадобностью.",
-    ),
-}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 
-from training.datagen.vocab import PUN_WORDS
+from training.datagen.vocab import words
 
 _VOWELS = "aeiouy"
 
@@ -39,7 +39,7 @@ def _swap_candidates(token: str) -> list[str]:
         return []
     limit = 1 if len(low) <= 3 else 2 if len(low) <= 7 else 3
     out = []
-    for word in PUN_WORDS:
+    for word in words("pun_words"):
         if word == low or abs(len(word) - len(low)) > 2:
             continue
         dist = edit_distance(low, word)
@@ -62,7 +62,7 @@ def _tail_candidates(token: str) -> list[str]:
     head = token[: i + 1]
     if len(head) >= len(token) - 1:
         return []
-    return [head + w for w in PUN_WORDS if len(w) <= 5 and w[0] not in _VOWELS][:40]
+    return [head + w for w in words("pun_words") if len(w) <= 5 and w[0] not in _VOWELS][:40]
 
 
 def _head_candidates(token: str) -> list[str]:
@@ -82,7 +82,7 @@ def _head_candidates(token: str) -> list[str]:
         return []
     return [
         _cap(w + tail, token)
-        for w in PUN_WORDS
+        for w in words("pun_words")
         if w[0] == low[0] and w != low[:i] and 3 <= len(w) <= 6
     ]
 

@@ -14,9 +14,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from training.datagen import vocab
 from training.datagen.context import RATES, Ctx, Draft
-from training.datagen.details import DETAILS, DETAILS_I18N, REASONS
+from training.datagen.details import DETAILS
+from training.datagen.vocab import goods_kind, words
 
 _LATIN_LANGS = ("en", "es", "fr", "it", "de", "pt")
 
@@ -390,7 +390,7 @@ def _neutral(ctx: Ctx, draft: Draft, voice: Voice, k: int) -> list[str]:
     if draft.condition and rng.random() < 0.7:
         out.append(ctx.p("cond_new" if draft.condition == "new" else "cond_used"))
         if draft.condition == "used" and rng.random() < 0.3:
-            out.append(ctx.p("bought", year=rng.choice(vocab.YEARS)))
+            out.append(ctx.p("bought", year=rng.choice(words("years"))))
     for key in keys:
         if len(out) >= k:
             break
@@ -420,12 +420,13 @@ def _neutral(ctx: Ctx, draft: Draft, voice: Voice, k: int) -> list[str]:
 def _detail(ctx: Ctx, key: str, facts: dict[str, str]) -> str:
     rng = ctx.rng
     lang = ctx.lang_desc
-    if lang != "en" and lang in DETAILS_I18N and rng.random() < 0.8:
-        bank = DETAILS_I18N[lang]
+    translated = DETAILS.groups("details_i18n")
+    if lang != "en" and lang in translated and rng.random() < 0.8:
+        bank = translated[lang]
     elif key == "reason":
-        bank = REASONS
+        bank = DETAILS.words("reasons")
     else:
-        bank = DETAILS[vocab.goods_kind(facts.get("goods", ""))]
+        bank = DETAILS.groups("details")[goods_kind(facts.get("goods", ""))]
     text = rng.choice(bank)
     return text.format(
         color=facts.get("color", "black"),
@@ -442,7 +443,7 @@ def _title_tags(ctx: Ctx, draft: Draft, voice: Voice) -> list[str]:
     for _ in range(n):
         r = rng.random()
         if r < voice.keyword_tags * 0.6 and latin:
-            tags.append(rng.choice(vocab.KEYWORD_FILLER))
+            tags.append(rng.choice(words("keyword_filler")))
         elif r < 0.45:
             tags.append(ctx.p("tag_misc", "title"))
         elif r < 0.6 and draft.condition:
@@ -452,7 +453,7 @@ def _title_tags(ctx: Ctx, draft: Draft, voice: Voice) -> list[str]:
         elif r < 0.88:
             tags.append(draft.facts.get("color", "black"))
         elif latin:
-            tags.append(rng.choice(vocab.TITLE_FILLER))
+            tags.append(rng.choice(words("title_filler")))
     return tags
 
 
@@ -485,13 +486,13 @@ def render(draft: Draft, ctx: Ctx, voice: Voice, *, currency: str | None = None)
             rng.randint(1, len(segments)), tag
         ) if rng.random() < 0.3 else segments.append(tag)
     if voice.sku and rng.random() < voice.sku * 0.5:
-        segments.append(f"{rng.choice(vocab.SKU_PREFIXES)} {rng.randint(1000, 99999)}")
+        segments.append(f"{rng.choice(words('sku_prefixes'))} {rng.randint(1000, 99999)}")
     sep = rng.choice(voice.seps)
     title = sep.join(s for s in segments if s)
     casing = rng.choices(range(4), weights=voice.casing)[0]
     title = _case(title, casing)
     if rng.random() < voice.title_emoji:
-        emo = "".join(rng.choice(vocab.EMOJI) for _ in range(rng.randint(1, 3)))
+        emo = "".join(rng.choice(words("emoji")) for _ in range(rng.randint(1, 3)))
         title = f"{emo} {title}" if rng.random() < 0.5 else f"{title} {emo}"
     title = _typos(title, rng, voice.typo_rate * 0.5)
     # --------------------------------------------------------------- price
@@ -520,11 +521,11 @@ def render(draft: Draft, ctx: Ctx, voice: Voice, *, currency: str | None = None)
         if price is not None and rng.random() < voice.price_in_desc:
             sentences.append(ctx.p("price_line", price=_format_price(price, cur, rng)))
         if rng.random() < voice.location:
-            sentences.append(ctx.p("pickup", city=rng.choice(vocab.CITIES)))
+            sentences.append(ctx.p("pickup", city=rng.choice(words("cities"))))
         description = _format_desc(sentences, fmt, ctx, draft, voice)
         if rng.random() < voice.hashtags:
-            words = list(vocab.HASHTAG_WORDS)
-            tags_ = ["#" + w for w in rng.sample(words, k=rng.randint(2, 6))]
+            hashtag_words = list(words("hashtag_words"))
+            tags_ = ["#" + w for w in rng.sample(hashtag_words, k=rng.randint(2, 6))]
             description += ("\n" if rng.random() < 0.6 else " ") + " ".join(tags_)
         if rng.random() < voice.desc_emoji:
             description = _sprinkle_emoji(description, rng)
@@ -550,7 +551,7 @@ def _format_desc(sentences: list[str], fmt: int, ctx: Ctx, draft: Draft, voice: 
         bullet = rng.choice(_BULLETS)
         if voice.name == "amazon" and ctx.lang_desc == "en" and rng.random() < 0.6:
             return "\n".join(
-                f"【{rng.choice(vocab.KEYWORD_FILLER).upper()}】 {s}" for s in sentences
+                f"【{rng.choice(words('keyword_filler')).upper()}】 {s}" for s in sentences
             )
         return "\n".join(bullet + s for s in sentences)
     if fmt == 2:  # spec lines, then the rest
@@ -580,7 +581,7 @@ def _sprinkle_emoji(text: str, rng: random.Random) -> str:
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if line and rng.random() < 0.5:
-            lines[i] = line + " " + rng.choice(vocab.EMOJI)
+            lines[i] = line + " " + rng.choice(words("emoji"))
     return "\n".join(lines)
 
 
