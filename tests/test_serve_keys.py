@@ -114,3 +114,44 @@ def test_world_readable_keys_file_is_warned_about(tmp_path: Path,
     os.chmod(path, 0o644)
     read_keys_file(path)
     assert "chmod 600" in caplog.text
+
+
+def test_a_key_revoked_while_it_is_being_verified_is_not_accepted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: a verification in flight re-inserted the revoked record into the cache
+    that the reload had just cleared, so the removed key kept working."""
+    import threading
+
+    import nlp_ip.serve.keys as keys_module
+
+    path = tmp_path / "keys.json"
+    key = add_key(path, "leaving")
+    store = KeyStore(path, reload_interval_s=0.0)
+    hashing, release = threading.Event(), threading.Event()
+    real_hash = keys_module._hash
+
+    def slow_hash(*args: object) -> bytes:
+        hashing.set()
+        assert release.wait(10)
+        return real_hash(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(keys_module, "_hash", slow_hash)
+    outcome: list[object] = []
+    worker = threading.Thread(target=lambda: outcome.append(_try_verify(store, key)))
+    worker.start()
+    assert hashing.wait(10)
+    remove_key(path, "leaving")
+    store._load()  # the reload happens while the key is hashed
+    release.set()
+    worker.join(10)
+    assert outcome and isinstance(outcome[0], AuthenticationError)
+    assert store.lookup_cached(key) is None
+    with pytest.raises(AuthenticationError):
+        store.verify(key)
+
+
+def _try_verify(store: KeyStore, key: str) -> object:
+    try:
+        return store.verify(key)
+    except AuthenticationError as exc:
+        return exc

@@ -259,10 +259,16 @@ class KeyStore:
             if not hmac.compare_digest(digest, record.digest):
                 raise AuthenticationError("missing or invalid API key")
             with self._lock:
+                # The file may have been reloaded while the key was hashed: cache (and
+                # accept) the key only if it is still in the keys now loaded, unchanged.
+                current = self._records.get(record.key_id)
+                if (current is None or current.digest != record.digest
+                        or current.salt != record.salt):
+                    raise AuthenticationError("missing or invalid API key")
                 if len(self._verified) >= self.cache_size:
                     self._verified.clear()
-                self._verified[self._cache_key(token)] = record
-        return record
+                self._verified[self._cache_key(token)] = current
+        return current
 
     @staticmethod
     def authorize(record: KeyRecord, scope: str) -> None:
