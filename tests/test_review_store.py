@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -161,3 +162,18 @@ def test_export_round_trips_through_read_listings(tmp_path: Path) -> None:
     assert meta["review_reviewer"] == "ana" and meta["review_note"] == "flap design"
     assert meta["review_model_label"] == "lookalike" and meta["review_overturned"] is False
     assert listings[0].metadata["review_model_version"] == "test-model-v1"
+
+
+def test_a_new_review_database_is_private_and_durable(tmp_path: Path) -> None:
+    """Regression: the database was created world-readable and decisions were written
+    with synchronous=NORMAL."""
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        store = ReviewStore(tmp_path / "private.sqlite", create=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    with store.connect() as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL

@@ -214,6 +214,9 @@ class ReviewStore:
                     f"review database {self.path} does not exist; build it with "
                     "`nlp-ip review build --model DIR --input FILE --db PATH`")
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Reviewer accounts, decisions and listings: readable by the owner only. SQLite
+            # gives its -wal and -shm files the permissions of the database file.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         self._init()
 
     # -- connections --------------------------------------------------------
@@ -223,7 +226,9 @@ class ReviewStore:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a decision the page confirmed survives a power loss (NORMAL in WAL mode
+        # may lose the last transactions)
+        conn.execute("PRAGMA synchronous = FULL")
         return conn
 
     @contextmanager
