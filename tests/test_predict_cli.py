@@ -288,9 +288,8 @@ def test_a_crashed_overwrite_leaves_nothing_of_the_old_run_to_resume(
             yield item
 
     monkeypatch.setattr(ListingClassifier, "predict_iter", crash_after_seven)
-    monkeypatch.setattr("nlp_ip.inference.files.PARQUET_SHARD_ROWS", 3)
     with pytest.raises(RuntimeError, match="killed"):
-        predict_file(clf, new_input, target, overwrite=True)
+        predict_file(clf, new_input, target, overwrite=True, shard_rows=3)
     assert not target.exists()  # the old run's output is gone, its rows cannot come back
     monkeypatch.setattr(ListingClassifier, "predict_iter", real)
     predict_file(clf, new_input, target, resume=True)

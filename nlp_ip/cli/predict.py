@@ -29,6 +29,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="skip ids already in --output and append the rest")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    parser.add_argument("--shard-rows", type=int, default=None, metavar="ROWS",
+                        help="Parquet output: rows per shard, the most a resumed run redoes "
+                             "(default 8192)")
     parser.add_argument("--strict", action="store_true",
                         help="stop at the first bad row instead of writing an error row")
     parser.add_argument("--batch-size", type=int, default=None, metavar="ROWS",
@@ -70,6 +73,7 @@ def predict_cli(args: argparse.Namespace) -> int:
     with classifier:
         summary = predict_file(classifier, args.input, args.output, resume=args.resume,
                                overwrite=args.overwrite, strict=args.strict,
+                               shard_rows=args.shard_rows,
                                progress=not args.no_progress and sys.stderr.isatty())
     print(f"{summary.output}: {summary.predicted} predicted, {summary.errors} error rows, "
           f"{summary.skipped} already done; {summary.listings_per_s:.1f} listings/s "

@@ -331,8 +331,9 @@ class _CsvWriter:
 class _ParquetWriter:
     """Shards in ``<output>.parts/``, merged into ``<output>`` by ``close(complete=True)``."""
 
-    def __init__(self, path: Path, append: bool) -> None:
+    def __init__(self, path: Path, append: bool, shard_rows: int = PARQUET_SHARD_ROWS) -> None:
         self.path = path
+        self.shard_rows = shard_rows
         self.parts = _parts_dir(path)
         self.schema = result_arrow_schema()
         import shutil
@@ -350,7 +351,7 @@ class _ParquetWriter:
 
     def write(self, row: dict[str, Any]) -> None:
         self.buffer.append(row)
-        if len(self.buffer) >= PARQUET_SHARD_ROWS:
+        if len(self.buffer) >= self.shard_rows:
             self._flush()
 
     def _flush(self) -> None:
@@ -381,14 +382,14 @@ class _ParquetWriter:
         shutil.rmtree(self.parts)
 
 
-def _open_writer(path: Path, append: bool) -> _Writer:
+def _open_writer(path: Path, append: bool, shard_rows: int = PARQUET_SHARD_ROWS) -> _Writer:
     kind = detect_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "jsonl":
         return _JsonlWriter(path, append)
     if kind == "csv":
         return _CsvWriter(path, append)
-    return _ParquetWriter(path, append)
+    return _ParquetWriter(path, append, shard_rows)
 
 
 def count_rows(path: str | Path) -> int | None:
@@ -412,15 +413,18 @@ def count_rows(path: str | Path) -> int | None:
 # -- the driver -------------------------------------------------------------
 def predict_file(classifier: Any, input_path: str | Path, output_path: str | Path, *,
                  resume: bool = False, overwrite: bool = False, strict: bool = False,
-                 progress: bool = False) -> PredictSummary:
+                 progress: bool = False, shard_rows: int | None = None) -> PredictSummary:
     """Classify every row of ``input_path`` and write one result row each to ``output_path``.
 
     Formats follow the suffixes (.jsonl/.ndjson, .csv, .parquet). Bad rows
     become error rows and the run goes on; ``strict=True`` stops at the first
     one instead (rows before it are kept, so ``resume=True`` continues after a
     fix). Without ``resume`` an existing output is an error unless
-    ``overwrite=True``.
+    ``overwrite=True``. ``shard_rows`` (Parquet only, default
+    :data:`PARQUET_SHARD_ROWS`) bounds what an interrupted run has to redo.
     """
+    if shard_rows is not None and shard_rows < 1:
+        raise InvalidInputError(f"--shard-rows must be >= 1, got {shard_rows}")
     source = Path(input_path)
     target = Path(output_path)
     detect_format(source)
@@ -465,7 +469,8 @@ def predict_file(classifier: Any, input_path: str | Path, output_path: str | Pat
     total = count_rows(source) if progress else None
     bar = tqdm(total=total, initial=len(done) if total else 0, unit=" listings",
                disable=not progress, dynamic_ncols=True, smoothing=0.1)
-    writer = _open_writer(target, append=resuming)
+    writer = _open_writer(target, append=resuming,
+                          shard_rows=shard_rows or PARQUET_SHARD_ROWS)
     started = time.perf_counter()
     complete = False
     try:
