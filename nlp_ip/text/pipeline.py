@@ -52,15 +52,14 @@ from spacy.util import registry
 from nlp_ip.brands import default_catalog_path, load_catalog
 from nlp_ip.errors import ConfigError
 from nlp_ip.text.lexicon import COMPATIBILITY, PARODY
-from nlp_ip.text.matcher import (
-    WORD_RE,
+from nlp_ip.text.matching import (
     RawCue,
     RawMention,
     SignalMatcher,
     Tokens,
-    typed_obfuscation,
+    mention_is_obfuscated,
 )
-from nlp_ip.text.normalize import NormalizedText, normalize, plain_fold
+from nlp_ip.text.normalize import NormalizedText, normalize
 from nlp_ip.text.signals import FAR_BELOW_RATIO, BrandMention, Cue, PriceCheck, check_price
 
 #: Between the title and the description in a listing's Doc.
@@ -194,28 +193,6 @@ def _spans(doc: Doc, key: str, items: list[tuple[int, int, str]]) -> None:
     doc.spans[key] = spans
 
 
-_SPELLING_MARKS = frozenset("'’-.&")
-
-
-def _is_obfuscated(raw: RawMention, typed: str) -> bool:
-    if raw.method in ("edit", "abbrev"):
-        return True
-    if typed_obfuscation(typed, raw.catalog_form):
-        return True
-    plain_words = tuple(WORD_RE.findall(plain_fold(typed)))
-    if raw.method == "joined" and plain_words != raw.plain:
-        # "Car tier", "Lou is Vuit ton": split up differently from the name. Not
-        # disguises: initials with dots or spaces ("L.V", "D&G"), and apostrophes or
-        # hyphens ("Oakley's" for "Oakleys", "Off-White" for "OffWhite").
-        if all(len(w) == 1 for w in plain_words) and len(raw.plain) == 1:
-            return False
-        if len(plain_words) < len(raw.plain):
-            return False  # "Redline Club" for "Red Line Club": words run together
-        separators = WORD_RE.split(typed)[1:-1]
-        return not all(sep and set(sep) <= _SPELLING_MARKS for sep in separators)
-    return False
-
-
 # --------------------------------------------------------------------------- components
 
 
@@ -279,7 +256,7 @@ class BrandMatcherComponent(_Component):
                     start=where[1],
                     end=where[2],
                     field=where[0],
-                    obfuscated=_is_obfuscated(item, typed),
+                    obfuscated=mention_is_obfuscated(item, typed),
                     match=item.match,
                     form=item.catalog_form,
                 )
