@@ -221,29 +221,65 @@ class NormalizerComponent(_Component):
         return doc
 
 
+@dataclass(frozen=True, slots=True)
+class BrandMatches:
+    """What :meth:`BrandMatcherComponent.match` found in a Doc."""
+
+    #: The canonical brand of the listing's brand field, if it names one.
+    stated: str | None
+    mentions: list[RawMention]
+    #: Parody names of the catalog ("Chewy Vuiton"): parody cues, not mentions.
+    parody_names: list[RawCue]
+
+
+@dataclass(frozen=True, slots=True)
+class CueMatches:
+    """What :meth:`CueMatcherComponent.match` found in a Doc."""
+
+    #: Every cue, in text order: phrases, parody names and puns.
+    cues: list[RawCue]
+    #: Indexes of the Doc's brand mentions that are puns (now parody cues).
+    puns: list[int]
+
+
 class BrandMatcherComponent(_Component):
-    """Marks brand mentions (and parody names, which become parody cues)."""
+    """Marks brand mentions (and parody names, which become parody cues).
+
+    Like spaCy's ``SpanRuler``: :meth:`match` finds, :meth:`set_annotations` writes.
+    """
 
     def __init__(self, matcher: SignalMatcher) -> None:
         self.matcher = matcher
 
     def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def match(self, doc: Doc) -> BrandMatches:
+        """The brand mentions of ``doc``; writes nothing but the folded text it needs."""
         state = _state_of(doc)
-        norm = state.norm
-        assert norm is not None and state.tokens is not None
+        assert state.tokens is not None
         info = state.listing
         stated = self.matcher.resolve_brand(info.brand) if info is not None else None
-        state.stated = stated
-        raw, puns = self.matcher.find_brands(state.tokens, stated=stated)
-        state.raw_cues = puns
-        if not raw:
+        mentions, parody_names = self.matcher.find_brands(state.tokens, stated=stated)
+        return BrandMatches(stated, mentions, parody_names)
+
+    def set_annotations(self, doc: Doc, matches: BrandMatches) -> None:
+        """Write ``matches`` to ``doc._.nlp_ip`` and ``doc.spans["nlp_ip_brands"]``."""
+        state = _state_of(doc)
+        norm = state.norm
+        assert norm is not None
+        state.stated = matches.stated
+        state.raw_cues = matches.parody_names
+        if not matches.mentions:
             state.raw_brands, state.brands = [], []
-            return doc
+            return
+        info = state.listing
         source = norm.original
         mentions: list[BrandMention] = []
         kept_raw: list[RawMention] = []
         spans: list[tuple[int, int, str]] = []
-        for item in raw:
+        for item in matches.mentions:
             start, end = norm.to_original(item.start, item.end)
             where = _field_span(info, start, end)
             if where is None:
@@ -266,16 +302,25 @@ class BrandMatcherComponent(_Component):
         state.raw_brands = kept_raw
         state.brands = mentions
         _spans(doc, "nlp_ip_brands", spans)
-        return doc
 
 
 class CueMatcherComponent(_Component):
-    """Marks cues (counterfeit, parody, lookalike, provenance, compatibility)."""
+    """Marks cues (counterfeit, parody, lookalike, provenance, compatibility).
+
+    Runs after :class:`BrandMatcherComponent`: some cues need a brand next to them,
+    and a misspelt brand in a parody listing is a pun (a parody cue), not a mention.
+    :meth:`match` finds, :meth:`set_annotations` writes.
+    """
 
     def __init__(self, matcher: SignalMatcher) -> None:
         self.matcher = matcher
 
     def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def match(self, doc: Doc) -> CueMatches:
+        """The cues of ``doc``; writes nothing but the folded text it needs."""
         state = _state_of(doc)
         norm = state.norm
         assert norm is not None and state.tokens is not None
@@ -283,28 +328,39 @@ class CueMatcherComponent(_Component):
         found = list(state.raw_cues)
         found.extend(self.matcher.find_cues(state.tokens, raw_brands))
         if not found:
-            state.cues = []
-            return doc
+            return CueMatches([], [])
         puns = self.matcher.pun_mentions(norm, raw_brands, found)
-        if puns:
-            # A pun on a brand is a parody cue, not a brand mention.
-            drop = set(puns)
-            for index in puns:
-                raw = raw_brands[index]
-                found.append(RawCue(raw.start, raw.end, PARODY, "pun", False, raw.brand))
-            state.raw_brands = [r for i, r in enumerate(raw_brands) if i not in drop]
+        for index in puns:
+            raw = raw_brands[index]
+            found.append(RawCue(raw.start, raw.end, PARODY, "pun", False, raw.brand))
+        found.sort(key=lambda c: c.start)
+        return CueMatches(found, puns)
+
+    def set_annotations(self, doc: Doc, matches: CueMatches) -> None:
+        """Write ``matches`` to ``doc._.nlp_ip`` and ``doc.spans["nlp_ip_cues"]``.
+
+        Brand mentions that are puns leave ``doc._.nlp_ip_brands`` and the brand spans.
+        """
+        state = _state_of(doc)
+        norm = state.norm
+        assert norm is not None
+        if not matches.cues:
+            state.cues = []
+            return
+        if matches.puns:
+            drop = set(matches.puns)
+            state.raw_brands = [r for i, r in enumerate(state.raw_brands) if i not in drop]
             state.brands = [m for i, m in enumerate(state.brands) if i not in drop]
             _spans(
                 doc,
                 "nlp_ip_brands",
                 [(*norm.to_original(r.start, r.end), r.brand) for r in state.raw_brands],
             )
-        found.sort(key=lambda c: c.start)
         source = norm.original
         info = state.listing
         cues: list[Cue] = []
         spans: list[tuple[int, int, str]] = []
-        for item in found:
+        for item in matches.cues:
             start, end = norm.to_original(item.start, item.end)
             where = _field_span(info, start, end)
             if where is None:
@@ -324,7 +380,6 @@ class CueMatcherComponent(_Component):
             spans.append((start, end, item.kind))
         state.cues = cues
         _spans(doc, "nlp_ip_cues", spans)
-        return doc
 
 
 class PriceCheckComponent(_Component):
