@@ -16,6 +16,7 @@ from nlp_ip.text import lexicon
 from nlp_ip.text.lexicon import CueSpec
 from nlp_ip.text.matching.negation import Negation
 from nlp_ip.text.matching.records import RawCue, RawMention
+from nlp_ip.text.matching.resolve import keep_non_overlapping
 from nlp_ip.text.matching.words import WORD_RE, Tokens, positions, skeleton_set
 from nlp_ip.text.normalize import NormalizedText, normalize
 
@@ -101,12 +102,7 @@ class CueFinder:
         if not found:
             return []
         found.sort(key=lambda c: (-(c.end - c.start), c.start))
-        kept: list[RawCue] = []
-        for cue in found:
-            if any(cue.start < k.end and k.start < cue.end for k in kept):
-                continue
-            kept.append(cue)
-        kept.sort(key=lambda c: c.start)
+        kept = keep_non_overlapping(found, lambda c: (c.start, c.end))
         negated = self.negation.negated
         # Until here ``negated`` carried the phrase's ``fixed`` option (see _check).
         return [

@@ -35,7 +35,7 @@ MARK_WORD_WINDOW = 2
 PHRASE_WINDOW = 4
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GuardContext:
     """What the guards read about one text."""
 
@@ -262,5 +262,7 @@ def accept(
         for cand in candidates:
             if cand.accepted or cand.evidence not in guard_pass.evidence:
                 continue
-            if any(guard(cand, ctx) for guard in guard_pass.guards):
-                cand.accepted = True
+            for guard in guard_pass.guards:
+                if guard(cand, ctx):
+                    cand.accepted = True
+                    break

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from nlp_ip.text import lexicon
 from nlp_ip.text.matching.records import (
@@ -18,6 +19,8 @@ from nlp_ip.text.matching.records import (
 #: arguments: the candidates and the folded-text ``(start, end)`` of each word.
 OverlapFilter = Callable[[list[Candidate], list[tuple[int, int]]], list[Candidate]]
 
+_Item = TypeVar("_Item")
+
 _METHOD_RANK: dict[Method, int] = {"exact": 0, "joined": 1, "edit": 2, "abbrev": 3}
 _KIND_RANK: dict[EntryKind, int] = {
     "parody": 0,
@@ -28,8 +31,25 @@ _KIND_RANK: dict[EntryKind, int] = {
 }
 
 
+def keep_non_overlapping(
+    ranked: Iterable[_Item], span: Callable[[_Item], tuple[int, int]]
+) -> list[_Item]:
+    """The items of ``ranked`` (best first) that overlap no better one, in text order.
+
+    ``span`` gives an item's ``(start, end)``, end exclusive.
+    """
+    kept: list[tuple[int, int, _Item]] = []
+    for item in ranked:
+        start, end = span(item)
+        if any(start < k_end and k_start < end for k_start, k_end, _ in kept):
+            continue
+        kept.append((start, end, item))
+    kept.sort(key=lambda k: k[0])
+    return [item for _, _, item in kept]
+
+
 def longest_first(accepted: list[Candidate], spans: list[tuple[int, int]]) -> list[Candidate]:
-    """Keep the longest of overlapping candidates, in text order.
+    """Keep the longest (in folded characters) of overlapping candidates, in text order.
 
     Ties go to the more literal match (exact, joined, edit, abbrev), then to the
     parody name, name, alias, product line, initials, then to the earlier one.
@@ -43,13 +63,7 @@ def longest_first(accepted: list[Candidate], spans: list[tuple[int, int]]) -> li
             c.first,
         ),
     )
-    taken: list[Candidate] = []
-    for cand in ranked:
-        if any(cand.first < t.last and t.first < cand.last for t in taken):
-            continue
-        taken.append(cand)
-    taken.sort(key=lambda c: c.first)
-    return taken
+    return keep_non_overlapping(ranked, lambda c: (c.first, c.last))
 
 
 def prefer_exact_form(taken: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
