@@ -36,227 +36,28 @@ import re
 import unicodedata
 
 from nlp_ip.errors import FieldError, InvalidInputError
+from nlp_ip.text.char_tables import (
+    CONFUSABLES,
+    EXTRA_LATIN,
+    INVISIBLE,
+    KEEP,
+    LEET_DIGITS,
+    LEET_SYMBOLS,
+    MULTI_LEET,
+    SCRIPT_RANGES_STRIP,
+    UPPER_CONFUSABLES,
+)
 
 __all__ = ["NormalizedText", "normalize", "plain_fold", "skeleton_of"]
 
-# --------------------------------------------------------------------------- tables
+# --------------------------------------------------------------------------- patterns
 
-#: Characters removed outright: zero-width and other invisible format characters,
-#: soft hyphen, variation selectors, combining grapheme joiner, Hangul fillers.
-_INVISIBLE = (
-    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u200b\u200c\u200d"
-    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067"
-    "\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\u3164\ufe00\ufe01\ufe02\ufe03\ufe04"
-    "\ufe05\ufe06\ufe07\ufe08\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f\ufeff\uffa0"
-)
-
-#: Letters that NFKC and accent stripping leave alone but that read as Latin letters.
-_EXTRA_LATIN = {
-    "ø": "o",
-    "Ø": "o",
-    "ł": "l",
-    "Ł": "l",
-    "đ": "d",
-    "Đ": "d",
-    "ħ": "h",
-    "Ħ": "h",
-    "ı": "i",
-    "ŀ": "l",
-    "ſ": "s",
-    "ƒ": "f",
-    "ɡ": "g",
-    "ɑ": "a",
-    "ɩ": "i",
-    "ʋ": "u",
-    "ɪ": "i",
-    "ʟ": "l",
-    "ɴ": "n",
-    "ʀ": "r",
-    "ʏ": "y",
-    "ʜ": "h",
-    "ɢ": "g",
-    "ʙ": "b",
-    "ᴀ": "a",
-    "ᴄ": "c",
-    "ᴅ": "d",
-    "ᴇ": "e",
-    "ꜰ": "f",
-    "ᴊ": "j",
-    "ᴋ": "k",
-    "ᴍ": "m",
-    "ᴏ": "o",
-    "ᴘ": "p",
-    "ꜱ": "s",
-    "ᴛ": "t",
-    "ᴜ": "u",
-    "ᴠ": "v",
-    "ᴡ": "w",
-    "ᴢ": "z",
-    "ǝ": "e",
-    "ɐ": "a",
-    "ɔ": "c",
-    "ɹ": "r",
-    "ʇ": "t",
-    "ʌ": "v",
-    "ʍ": "w",
-    "ʎ": "y",
-    "æ": "ae",
-    "Æ": "ae",
-    "œ": "oe",
-    "Œ": "oe",
-    "ß": "ss",
-    "ẞ": "ss",
-    "þ": "th",
-    "ð": "d",
-    "ĸ": "k",
-    "ŋ": "n",
-}
-
-#: Trademark signs stay what they are (NFKC would turn "Gucci™" into "guccitm").
-_KEEP = frozenset("™℠®©℗")
-
-#: Cyrillic, Greek and Armenian letters that look like a Latin letter (lower case;
-#: text is case-folded first). Only used where a word mixes scripts, and in the
-#: skeleton everywhere.
-_CONFUSABLES = {
-    # Cyrillic
-    "а": "a",
-    "в": "b",
-    "е": "e",
-    "ё": "e",
-    "ѐ": "e",
-    "к": "k",
-    "м": "m",
-    "н": "h",
-    "о": "o",
-    "п": "n",
-    "р": "p",
-    "с": "c",
-    "т": "t",
-    "у": "y",
-    "х": "x",
-    "ь": "b",
-    "ѕ": "s",
-    "і": "i",
-    "ї": "i",
-    "ј": "j",
-    "ԁ": "d",
-    "ԛ": "q",
-    "ԝ": "w",
-    "һ": "h",
-    "ӏ": "l",
-    "ү": "y",
-    "ғ": "f",
-    "ҝ": "k",
-    "ҫ": "c",
-    "ɡ": "g",
-    "ӧ": "o",
-    "ӱ": "y",
-    "ԍ": "g",
-    "ԃ": "d",
-    "ᴦ": "r",
-    "г": "r",
-    # Greek
-    "α": "a",
-    "β": "b",
-    "γ": "y",
-    "δ": "d",
-    "ε": "e",
-    "ζ": "z",
-    "η": "n",
-    "ι": "i",
-    "κ": "k",
-    "μ": "u",
-    "ν": "v",
-    "ο": "o",
-    "ρ": "p",
-    "σ": "o",
-    "ς": "s",
-    "τ": "t",
-    "υ": "u",
-    "χ": "x",
-    "ω": "w",
-    "ϲ": "c",
-    "ϳ": "j",
-    "ϝ": "f",
-    "ɛ": "e",
-    "ϵ": "e",
-    # Armenian
-    "օ": "o",
-    "ս": "u",
-    "հ": "h",
-    "ո": "n",
-    "ց": "g",
-    "զ": "q",
-    "ա": "w",
-}
-
-#: Upper-case look-alikes whose lower case reads differently (Greek "Μ" vs "μ").
-_UPPER_CONFUSABLES = {
-    "Α": "a",
-    "Β": "b",
-    "Ε": "e",
-    "Ζ": "z",
-    "Η": "h",
-    "Ι": "i",
-    "Κ": "k",
-    "Μ": "m",
-    "Ν": "n",
-    "Ο": "o",
-    "Ρ": "p",
-    "Τ": "t",
-    "Υ": "y",
-    "Χ": "x",
-    "А": "a",
-    "В": "b",
-    "Е": "e",
-    "К": "k",
-    "М": "m",
-    "Н": "h",
-    "О": "o",
-    "Р": "p",
-    "С": "c",
-    "Т": "t",
-    "У": "y",
-    "Х": "x",
-    "Ѕ": "s",
-    "І": "i",
-    "Ј": "j",
-}
-
-#: Letters written with several characters; folded into ``text`` itself.
-_MULTI_LEET = {"|<": "k", "|{": "k", "|-|": "h", "|3": "b", "|)": "d", "\\/": "v", "|\\|": "n"}
 _MULTI_LEET_RE = re.compile(
     "(?<=[^\\W_])(?:"
-    + "|".join(re.escape(k) for k in sorted(_MULTI_LEET, key=len, reverse=True))
+    + "|".join(re.escape(k) for k in sorted(MULTI_LEET, key=len, reverse=True))
     + ")|(?:"
-    + "|".join(re.escape(k) for k in sorted(_MULTI_LEET, key=len, reverse=True))
+    + "|".join(re.escape(k) for k in sorted(MULTI_LEET, key=len, reverse=True))
     + ")(?=[^\\W_])"
-)
-
-#: Leet digits (used only inside words that also hold letters).
-_LEET_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
-
-#: Leet symbols (used only where the context makes them letters, see _SYMBOL_RE).
-_LEET_SYMBOLS = {
-    "@": "a",
-    "$": "s",
-    "!": "i",
-    "|": "i",
-    "€": "e",
-    "£": "i",
-    "¢": "c",
-    "©": "c",
-    "®": "r",
-    "¡": "i",
-    "§": "s",
-    "ø": "o",
-    "+": "t",
-}
-
-_SCRIPT_RANGES_STRIP = (
-    (0x0000, 0x052F),  # Latin, IPA, Greek, Cyrillic
-    (0x1D00, 0x1FFF),  # phonetic extensions, Latin extended additional, Greek extended
 )
 
 #: Separator characters that may sit between the letters of a split-up name.
@@ -281,7 +82,7 @@ _SYMBOL_RE = re.compile(
     r"(?<=[^\W_])[@$!|€£¢©¡§](?=[^\W_])"
     r"|(?<![^\W_])[@$€£¢©§](?=[a-z]{2})"
 )
-_SYMBOL_CHARS = frozenset(_LEET_SYMBOLS)
+_SYMBOL_CHARS = frozenset(LEET_SYMBOLS)
 
 
 def _strip_marks(chars: str) -> str:
@@ -290,7 +91,7 @@ def _strip_marks(chars: str) -> str:
         decomposed = unicodedata.normalize("NFD", ch)
         base = decomposed[0]
         code = ord(base)
-        if len(decomposed) > 1 and any(lo <= code <= hi for lo, hi in _SCRIPT_RANGES_STRIP):
+        if len(decomposed) > 1 and any(lo <= code <= hi for lo, hi in SCRIPT_RANGES_STRIP):
             out.append(base)
         elif unicodedata.category(ch) in ("Mn", "Me"):
             continue
@@ -312,12 +113,12 @@ def _fold_char(ch: str) -> str:
         return ch
     if 0xD800 <= code <= 0xDFFF:  # lone surrogate: a separator, never an error
         return " "
-    if ch in _INVISIBLE:
+    if ch in INVISIBLE:
         return ""
-    if ch in _KEEP:
+    if ch in KEEP:
         return ch
-    if ch in _EXTRA_LATIN:
-        return _EXTRA_LATIN[ch]
+    if ch in EXTRA_LATIN:
+        return EXTRA_LATIN[ch]
     if 0x1F1E6 <= code <= 0x1F1FF:  # regional indicator letters
         return chr(code - 0x1F1E6 + ord("a"))
     if 0x1F150 <= code <= 0x1F169 or 0x1F170 <= code <= 0x1F189:  # negative circled/squared
@@ -341,7 +142,7 @@ def _fold_char(ch: str) -> str:
     folded = _strip_marks(folded)
     out = []
     for c in folded:
-        out.append(_EXTRA_LATIN.get(c, c))
+        out.append(EXTRA_LATIN.get(c, c))
     return "".join(out)
 
 
@@ -364,14 +165,12 @@ class _FoldTable(dict):  # type: ignore[type-arg]
 
 
 _FOLD = _FoldTable()
-_CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
 _SKELETON_TABLE = str.maketrans(
-    {**{k: v.replace("l", "i") for k, v in _CONFUSABLES.items()}, "l": "i"}
+    {**{k: v.replace("l", "i") for k, v in CONFUSABLES.items()}, "l": "i"}
 )
 _LEET_DIGIT_TABLE = str.maketrans(
-    {**_LEET_DIGITS, **{k: v.replace("l", "i") for k, v in _CONFUSABLES.items()}}
+    {**LEET_DIGITS, **{k: v.replace("l", "i") for k, v in CONFUSABLES.items()}}
 )
-_LEET_SYMBOL_TABLE = str.maketrans(_LEET_SYMBOLS)
 
 
 # --------------------------------------------------------------------------- result
@@ -462,7 +261,7 @@ def _fold_mixed_scripts(folded: str, original: str, starts: list[int] | None) ->
             index = match.start() + offset
             source = original[starts[index] if starts is not None else index]
             # Upper case first: capital Greek "Μ" reads as "M", its lower case "μ" as "u".
-            out.append(_UPPER_CONFUSABLES.get(source) or _CONFUSABLES.get(ch, ch))
+            out.append(UPPER_CONFUSABLES.get(source) or CONFUSABLES.get(ch, ch))
         return "".join(out)
 
     return _MIXED_SCRIPT_RE.sub(fold_word, folded)
@@ -533,7 +332,7 @@ def _split_run_edits(text: str) -> list[tuple[int, int, str, list[int]]]:
 def _multi_leet_edits(text: str) -> list[tuple[int, int, str, list[int]]]:
     """Edits for leet letters written with two or three characters ("ni|<e")."""
     return [
-        (m.start(), m.end(), _MULTI_LEET[m.group()], [m.start()])
+        (m.start(), m.end(), MULTI_LEET[m.group()], [m.start()])
         for m in _MULTI_LEET_RE.finditer(text)
     ]
 
@@ -553,7 +352,7 @@ def _skeleton_and_words(text: str) -> tuple[str, list[str]]:
     # Look-alikes are all outside ASCII; on ASCII text the table only maps "l" to "i".
     skeleton = text.replace("l", "i") if text.isascii() else text.translate(_SKELETON_TABLE)
     if not _SYMBOL_CHARS.isdisjoint(skeleton):
-        skeleton = _SYMBOL_RE.sub(lambda m: _LEET_SYMBOLS[m.group()], skeleton)
+        skeleton = _SYMBOL_RE.sub(lambda m: LEET_SYMBOLS[m.group()], skeleton)
     words = _WORD_RE.findall(skeleton)
     mixed = [w for w in words if not (w.isalpha() or w.isdigit())]
     if mixed and any(_leet_ok(w) for w in mixed):

@@ -47,21 +47,22 @@ from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import registry
 
 from nlp_ip.brands import default_catalog_path, load_catalog
 from nlp_ip.errors import ConfigError
 from nlp_ip.text.lexicon import COMPATIBILITY, PARODY
-from nlp_ip.text.matcher import (
-    WORD_RE,
+from nlp_ip.text.matching import (
     RawCue,
     RawMention,
     SignalMatcher,
     Tokens,
-    typed_obfuscation,
+    mention_is_obfuscated,
 )
-from nlp_ip.text.normalize import NormalizedText, normalize, plain_fold
+from nlp_ip.text.normalize import NormalizedText, normalize
 from nlp_ip.text.signals import FAR_BELOW_RATIO, BrandMention, Cue, PriceCheck, check_price
+
+# Importing the tokenizer registers it with spaCy; kept importable from here too.
+from nlp_ip.text.tokenizer import ListingTokenizer as ListingTokenizer
 
 #: Between the title and the description in a listing's Doc.
 FIELD_SEPARATOR = "\n\n"
@@ -194,28 +195,6 @@ def _spans(doc: Doc, key: str, items: list[tuple[int, int, str]]) -> None:
     doc.spans[key] = spans
 
 
-_SPELLING_MARKS = frozenset("'’-.&")
-
-
-def _is_obfuscated(raw: RawMention, typed: str) -> bool:
-    if raw.method in ("edit", "abbrev"):
-        return True
-    if typed_obfuscation(typed, raw.catalog_form):
-        return True
-    plain_words = tuple(WORD_RE.findall(plain_fold(typed)))
-    if raw.method == "joined" and plain_words != raw.plain:
-        # "Car tier", "Lou is Vuit ton": split up differently from the name. Not
-        # disguises: initials with dots or spaces ("L.V", "D&G"), and apostrophes or
-        # hyphens ("Oakley's" for "Oakleys", "Off-White" for "OffWhite").
-        if all(len(w) == 1 for w in plain_words) and len(raw.plain) == 1:
-            return False
-        if len(plain_words) < len(raw.plain):
-            return False  # "Redline Club" for "Red Line Club": words run together
-        separators = WORD_RE.split(typed)[1:-1]
-        return not all(sep and set(sep) <= _SPELLING_MARKS for sep in separators)
-    return False
-
-
 # --------------------------------------------------------------------------- components
 
 
@@ -244,29 +223,65 @@ class NormalizerComponent(_Component):
         return doc
 
 
+@dataclass(frozen=True, slots=True)
+class BrandMatches:
+    """What :meth:`BrandMatcherComponent.match` found in a Doc."""
+
+    #: The canonical brand of the listing's brand field, if it names one.
+    stated: str | None
+    mentions: list[RawMention]
+    #: Parody names of the catalog ("Chewy Vuiton"): parody cues, not mentions.
+    parody_names: list[RawCue]
+
+
+@dataclass(frozen=True, slots=True)
+class CueMatches:
+    """What :meth:`CueMatcherComponent.match` found in a Doc."""
+
+    #: Every cue, in text order: phrases, parody names and puns.
+    cues: list[RawCue]
+    #: Indexes of the Doc's brand mentions that are puns (now parody cues).
+    puns: list[int]
+
+
 class BrandMatcherComponent(_Component):
-    """Marks brand mentions (and parody names, which become parody cues)."""
+    """Marks brand mentions (and parody names, which become parody cues).
+
+    Like spaCy's ``SpanRuler``: :meth:`match` finds, :meth:`set_annotations` writes.
+    """
 
     def __init__(self, matcher: SignalMatcher) -> None:
         self.matcher = matcher
 
     def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def match(self, doc: Doc) -> BrandMatches:
+        """The brand mentions of ``doc``; writes nothing but the folded text it needs."""
         state = _state_of(doc)
-        norm = state.norm
-        assert norm is not None and state.tokens is not None
+        assert state.tokens is not None
         info = state.listing
         stated = self.matcher.resolve_brand(info.brand) if info is not None else None
-        state.stated = stated
-        raw, puns = self.matcher.find_brands(state.tokens, stated=stated)
-        state.raw_cues = puns
-        if not raw:
+        mentions, parody_names = self.matcher.find_brands(state.tokens, stated=stated)
+        return BrandMatches(stated, mentions, parody_names)
+
+    def set_annotations(self, doc: Doc, matches: BrandMatches) -> None:
+        """Write ``matches`` to ``doc._.nlp_ip`` and ``doc.spans["nlp_ip_brands"]``."""
+        state = _state_of(doc)
+        norm = state.norm
+        assert norm is not None
+        state.stated = matches.stated
+        state.raw_cues = matches.parody_names
+        if not matches.mentions:
             state.raw_brands, state.brands = [], []
-            return doc
+            return
+        info = state.listing
         source = norm.original
         mentions: list[BrandMention] = []
         kept_raw: list[RawMention] = []
         spans: list[tuple[int, int, str]] = []
-        for item in raw:
+        for item in matches.mentions:
             start, end = norm.to_original(item.start, item.end)
             where = _field_span(info, start, end)
             if where is None:
@@ -279,7 +294,7 @@ class BrandMatcherComponent(_Component):
                     start=where[1],
                     end=where[2],
                     field=where[0],
-                    obfuscated=_is_obfuscated(item, typed),
+                    obfuscated=mention_is_obfuscated(item, typed),
                     match=item.match,
                     form=item.catalog_form,
                 )
@@ -289,16 +304,25 @@ class BrandMatcherComponent(_Component):
         state.raw_brands = kept_raw
         state.brands = mentions
         _spans(doc, "nlp_ip_brands", spans)
-        return doc
 
 
 class CueMatcherComponent(_Component):
-    """Marks cues (counterfeit, parody, lookalike, provenance, compatibility)."""
+    """Marks cues (counterfeit, parody, lookalike, provenance, compatibility).
+
+    Runs after :class:`BrandMatcherComponent`: some cues need a brand next to them,
+    and a misspelt brand in a parody listing is a pun (a parody cue), not a mention.
+    :meth:`match` finds, :meth:`set_annotations` writes.
+    """
 
     def __init__(self, matcher: SignalMatcher) -> None:
         self.matcher = matcher
 
     def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.match(doc))
+        return doc
+
+    def match(self, doc: Doc) -> CueMatches:
+        """The cues of ``doc``; writes nothing but the folded text it needs."""
         state = _state_of(doc)
         norm = state.norm
         assert norm is not None and state.tokens is not None
@@ -306,28 +330,39 @@ class CueMatcherComponent(_Component):
         found = list(state.raw_cues)
         found.extend(self.matcher.find_cues(state.tokens, raw_brands))
         if not found:
-            state.cues = []
-            return doc
+            return CueMatches([], [])
         puns = self.matcher.pun_mentions(norm, raw_brands, found)
-        if puns:
-            # A pun on a brand is a parody cue, not a brand mention.
-            drop = set(puns)
-            for index in puns:
-                raw = raw_brands[index]
-                found.append(RawCue(raw.start, raw.end, PARODY, "pun", False, raw.brand))
-            state.raw_brands = [r for i, r in enumerate(raw_brands) if i not in drop]
+        for index in puns:
+            raw = raw_brands[index]
+            found.append(RawCue(raw.start, raw.end, PARODY, "pun", False, raw.brand))
+        found.sort(key=lambda c: c.start)
+        return CueMatches(found, puns)
+
+    def set_annotations(self, doc: Doc, matches: CueMatches) -> None:
+        """Write ``matches`` to ``doc._.nlp_ip`` and ``doc.spans["nlp_ip_cues"]``.
+
+        Brand mentions that are puns leave ``doc._.nlp_ip_brands`` and the brand spans.
+        """
+        state = _state_of(doc)
+        norm = state.norm
+        assert norm is not None
+        if not matches.cues:
+            state.cues = []
+            return
+        if matches.puns:
+            drop = set(matches.puns)
+            state.raw_brands = [r for i, r in enumerate(state.raw_brands) if i not in drop]
             state.brands = [m for i, m in enumerate(state.brands) if i not in drop]
             _spans(
                 doc,
                 "nlp_ip_brands",
                 [(*norm.to_original(r.start, r.end), r.brand) for r in state.raw_brands],
             )
-        found.sort(key=lambda c: c.start)
         source = norm.original
         info = state.listing
         cues: list[Cue] = []
         spans: list[tuple[int, int, str]] = []
-        for item in found:
+        for item in matches.cues:
             start, end = norm.to_original(item.start, item.end)
             where = _field_span(info, start, end)
             if where is None:
@@ -347,7 +382,6 @@ class CueMatcherComponent(_Component):
             spans.append((start, end, item.kind))
         state.cues = cues
         _spans(doc, "nlp_ip_cues", spans)
-        return doc
 
 
 class PriceCheckComponent(_Component):
@@ -425,63 +459,6 @@ def make_price_check(
 ) -> PriceCheckComponent:
     """Factory of :class:`PriceCheckComponent`."""
     return PriceCheckComponent(get_matcher(catalog_path, window=window), far_below_ratio)
-
-
-# --------------------------------------------------------------------------- tokenizer
-
-
-class ListingTokenizer:
-    """A fast tokenizer for listings: tokens are the text between single spaces.
-
-    Like spaCy's documented whitespace tokenizer: about twice as fast as
-    splitting off punctuation and four times as fast as spaCy's rule-based
-    tokenizer on listing text, which matters because the layer targets
-    thousands of listings per second. The components match on characters, so
-    tokens only shape the spans in ``doc.spans`` (a span covers whole tokens,
-    e.g. "Gucci," for a mention "Gucci"); the exact offsets are in the
-    :class:`~nlp_ip.text.signals.Signals`. ``doc.text`` is always the input.
-    Use ``build_pipeline(tokenizer="spacy")`` for spaCy's own tokens.
-    """
-
-    def __init__(self, vocab: Any) -> None:
-        self.vocab = vocab
-
-    def __call__(self, text: str) -> Doc:
-        words = text.split(" ")
-        spaces = [True] * len(words)
-        if "" in words:  # runs of spaces: spaCy keeps the extra spaces as tokens
-            for i, word in enumerate(words):
-                if not word:
-                    words[i] = " "
-                    spaces[i] = False
-        if words[-1] == " ":
-            words.pop()
-            spaces.pop()
-        else:
-            spaces[-1] = False
-        return Doc(self.vocab, words=words, spaces=spaces)
-
-    def to_bytes(self, **kwargs: Any) -> bytes:
-        return b""
-
-    def from_bytes(self, data: bytes, **kwargs: Any) -> ListingTokenizer:
-        return self
-
-    def to_disk(self, path: Any, **kwargs: Any) -> None:
-        return None
-
-    def from_disk(self, path: Any, **kwargs: Any) -> ListingTokenizer:
-        return self
-
-
-@registry.tokenizers("nlp_ip.listing_tokenizer.v1")
-def create_listing_tokenizer() -> Any:
-    """Config entry: ``[nlp.tokenizer] @tokenizers = "nlp_ip.listing_tokenizer.v1"``."""
-
-    def make(nlp: Language) -> ListingTokenizer:
-        return ListingTokenizer(nlp.vocab)
-
-    return make
 
 
 # --------------------------------------------------------------------------- pipeline
