@@ -367,6 +367,27 @@ def _cases(inputs: ReportInputs) -> str:
     return "".join(parts)
 
 
+def _contrast(m: Mapping[str, Any]) -> str:
+    c = m.get("contrast")
+    if not c:
+        return ""
+    lo, hi = c["consistency_ci95"]
+    parts = ['<section id="contrast"><h2>Contrast groups</h2>',
+             f"<p>{c['groups']} groups of a listing and its minimal edits (each edit changes "
+             "one decisive fact, and the guide gives it another label). Consistency, the share "
+             f"of groups with every member right: <b>{_pct(c['consistency'])}</b> "
+             f"(95% CI {_pct(lo)}-{_pct(hi)}); base listings right {_pct(c['base_accuracy'])}"
+             f", edits right {_pct(c['edit_accuracy'])}.</p>"]
+    rows = [[_e(k), str(v["n"]), _pct(v["accuracy"]), str(v["kept_base_label"])]
+            for k, v in c["directions"].items()]
+    parts.append(_table(["edit direction (base -> edit label)", "edits", "edits right",
+                         "kept the base's label"], rows))
+    rows = [[_e(k), str(v["n"]), _pct(v["accuracy"])] for k, v in c["edit_kinds"].items()]
+    parts.append(_table(["kind of edit", "edits", "edits right"], rows))
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def _definitions() -> str:
     items = [
         ("infringing recall", "share of truly infringing listings whose decision is remove "
@@ -408,6 +429,6 @@ def render_report(inputs: ReportInputs) -> str:
         f"<style>{CSS}</style></head><body><main>",
         "<h1>nlp-ip evaluation report</h1>", f'<div class="meta">{head_meta}</div>',
         _summary(m), _policy(m), _confusion(m), _calibration(m, inputs.probs, inputs.y_true),
-        _slices(m), _errors(inputs), _cases(inputs), _definitions(),
+        _slices(m), _contrast(m), _errors(inputs), _cases(inputs), _definitions(),
         "</main></body></html>\n",
     ])

@@ -20,6 +20,7 @@ import numpy as np
 from nlp_ip.policy import DecisionPolicy
 from nlp_ip.schema import Listing
 from training.evaluation.cases import DEFAULT_CASES, load_cases, probe_cases
+from training.evaluation.contrast import contrast_metrics
 from training.evaluation.data import label_ids, load_labeled
 from training.evaluation.metrics import evaluation_metrics
 from training.evaluation.tuning import PolicyCalibration, calibrate_policy
@@ -99,6 +100,10 @@ def evaluate(model_dir: str | Path | None, data: Sequence[str | Path], *,
     probs, seconds = timed_predict(classifier, listings)
     metrics = evaluation_metrics(probs, y_true, policy, [x.to_record() for x in listings],
                                  slice_by=slice_by, n_bootstrap=n_bootstrap, seed=seed)
+    contrast = contrast_metrics(listings, y_true, probs.argmax(axis=1),
+                                n_bootstrap=n_bootstrap, seed=seed)
+    if contrast is not None:
+        metrics["contrast"] = contrast
     metrics["model"] = model_info(classifier, model_dir)
     metrics["data"] = {"path": ", ".join(str(d) for d in data),
                        "split": split, "n": len(listings)}
