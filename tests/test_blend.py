@@ -12,11 +12,10 @@ import pytest
 from nlp_ip.artifact import read_meta
 from nlp_ip.errors import ConfigError
 from nlp_ip.inference import ListingClassifier
-from nlp_ip.inference.backends import blend_scores
 from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.numerics import blend_scores, softmax
 from nlp_ip.schema import parse_listings
 from training.config import BlendSpec, load_config
-from training.metrics import softmax
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -36,6 +36,7 @@ from nlp_ip.inference.cpu import (  # noqa: F401  (cpu_flags, cpu_model: re-expo
     cpu_supports_bf16,
     int8_kernel,
 )
+from nlp_ip.numerics import blend_scores, softmax
 
 logger = logging.getLogger(__name__)
 
@@ -217,24 +218,6 @@ class _Blended:
         self.texts = texts
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def blend_scores(transformer_logits: np.ndarray, tfidf_logits: np.ndarray,
-                 weight: float, transformer_temperature: float = 1.0,
-                 tfidf_temperature: float = 1.0) -> np.ndarray:
-    """``weight * log_softmax(a / Ta) + (1 - weight) * log_softmax(b / Tb)``, float64.
-
-    The one definition of a blend's scores, used by training (to choose the
-    weight and fit the temperature) and by :class:`BlendBackend`.
-    """
-    a = np.asarray(transformer_logits, dtype=np.float64) / transformer_temperature
-    b = np.asarray(tfidf_logits, dtype=np.float64) / tfidf_temperature
-    return weight * _log_softmax(a) + (1.0 - weight) * _log_softmax(b)
-
-
 class BlendBackend:
     """A transformer backend plus the folder's TF-IDF model, blended (``meta.blend``).
 
@@ -375,15 +358,10 @@ def _probe_bf16(backend: TorchBackend, *, rounds: int = 3) -> TorchBackend:
     bf16.model = copy.deepcopy(backend.model)  # Module.to() casts in place; keep fp32 intact
     bf16.to_bf16()
     t16, out16 = timed(bf16)
-    diff = float(np.abs(_softmax(out32) - _softmax(out16)).max())
+    # in the backends' own float32, as both are compared
+    diff = float(np.abs(softmax(out32, dtype=None) - softmax(out16, dtype=None)).max())
     faster = t16 < 0.9 * t32
     choice = bf16 if faster and diff < 0.02 else backend
     logger.info("backend auto probe: torch-fp32 %.1f ms, torch-bf16 %.1f ms per batch of 32, "
                 "max prob diff %.4f -> %s", t32 * 1e3, t16 * 1e3, diff, choice.name)
     return choice
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)

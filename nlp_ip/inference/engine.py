@@ -43,6 +43,7 @@ from nlp_ip.errors import InvalidInputError, ModelLoadError
 from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.inference.backends import BACKENDS
 from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.numerics import softmax
 from nlp_ip.schema import Listing, parse_listing, parse_listings
 
 logger = logging.getLogger(__name__)
@@ -256,10 +257,7 @@ class ListingClassifier:
             return self._compute
 
     def _probs_from_logits(self, logits: np.ndarray) -> np.ndarray:
-        z = logits.astype(np.float64) / self.meta.temperature
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(logits, self.meta.temperature)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:

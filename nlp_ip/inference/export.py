@@ -85,6 +85,7 @@ from nlp_ip.atomic import atomic_folder
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
 from nlp_ip.inference.cpu import int8_kernel
 from nlp_ip.inference.int8_portability import adapt_int8_graph, choose_int8_variant
+from nlp_ip.numerics import softmax
 from nlp_ip.tfidf import TFIDF_JSON, TFIDF_WEIGHTS
 
 logger = logging.getLogger(__name__)
@@ -720,14 +721,10 @@ def _check(source: Path, onnx_path: Path, meta: ModelMeta) -> tuple[float, float
             want = model(input_ids=torch.from_numpy(ids),
                          attention_mask=torch.from_numpy(mask)).logits.numpy()
         logit_diff = max(logit_diff, float(np.abs(got - want).max()))
-        prob_diff = max(prob_diff, float(np.abs(_softmax(got / temperature)
-                                                - _softmax(want / temperature)).max()))
+        # in float32, the precision both models answer in
+        prob_diff = max(prob_diff, float(np.abs(softmax(got, temperature, dtype=None)
+                                                - softmax(want, temperature, dtype=None)).max()))
     return logit_diff, prob_diff
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
 def _copy_support_files(source: Path, target: Path, keep_torch_weights: bool) -> None:
