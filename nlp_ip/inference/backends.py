@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.artifact import ModelMeta
+from nlp_ip.artifact import ONNX_FILE, ModelMeta
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
 from nlp_ip.inference.cpu import (  # noqa: F401  (cpu_flags, cpu_model: re-exported)
     cpu_flags,
@@ -138,8 +138,7 @@ class OnnxBackend(_TokenizedBackend):
         except ImportError as exc:
             raise MissingExtraError("onnx", "onnxruntime", "the ONNX backend") from exc
         super().__init__(folder)
-        info = meta.onnx or {}
-        path = folder / str(info.get("file", "model.onnx"))
+        path = folder / (meta.onnx.file if meta.onnx else ONNX_FILE)
         if not path.is_file():
             raise ModelLoadError(f"{folder} has no {path.name}; export it with "
                                  "`nlp-ip export --model DIR --format onnx --output DIR2`")
@@ -153,7 +152,7 @@ class OnnxBackend(_TokenizedBackend):
         # threads would spin between runs and take the cores from the event loop and
         # the tokeniser; single-threaded sessions (the batch default) have no pool.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.precision = str(info.get("precision", "fp32"))
+        self.precision = meta.onnx.precision if meta.onnx else "fp32"
         self.name = f"onnx-{self.precision}"
         #: The int8 kernel path onnxruntime takes here and the graph variant run on it.
         self.int8: dict[str, Any] | None = None
@@ -256,7 +255,7 @@ def folder_backends(folder: Path, meta: ModelMeta) -> tuple[str, ...]:
     if meta.kind == "tfidf":
         return ("tfidf",)
     if meta.kind == "onnx":
-        precision = (meta.onnx or {}).get("precision", "fp32")
+        precision = meta.onnx.precision if meta.onnx else "fp32"
         names: tuple[str, ...] = (f"onnx-{precision}",)
         if (folder / "model.safetensors").is_file():  # exported with --keep-torch-weights
             names += ("torch-fp32", "torch-bf16")

@@ -80,7 +80,20 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.artifact import BRANDS_FILE, ModelMeta, read_meta, write_meta
+from nlp_ip.artifact import (
+    BRANDS_FILE,
+    ONNX_FILE,
+    BlockwiseQuantization,
+    DynamicQuantization,
+    ExportCheck,
+    ModelMeta,
+    OnnxMeta,
+    OnnxPrecision,
+    Quantization,
+    RowwiseQuantization,
+    read_meta,
+    write_meta,
+)
 from nlp_ip.atomic import atomic_folder
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
 from nlp_ip.inference.cpu import int8_kernel
@@ -90,7 +103,6 @@ from nlp_ip.tfidf import TFIDF_JSON, TFIDF_WEIGHTS
 
 logger = logging.getLogger(__name__)
 
-ONNX_FILE = "model.onnx"
 DEFAULT_OPSET = 17
 QUANTIZE_CHOICES = ("int8",)
 #: int8 schemes (see the module docstring): ``rowwise`` is the default.
@@ -179,7 +191,7 @@ def export_onnx(model_dir: str | os.PathLike[str], output: str | os.PathLike[str
         optimized = False
         if optimize and model_type in _BERT_FAMILY:
             optimized = _fuse(fp32_path, config, keep_attention_unfused=quantize is not None)
-        quantization: dict[str, Any] | None = None
+        quantization: Quantization | None = None
         onnx_path = fp32_path
         if quantize == "int8":
             onnx_path = tmp / ONNX_FILE
@@ -189,7 +201,7 @@ def export_onnx(model_dir: str | os.PathLike[str], output: str | os.PathLike[str
                                           max_length=meta.text.max_length)
             fp32_path.unlink()
         logit_diff, prob_diff = _check(source, onnx_path, meta)
-        precision = quantize or "fp32"
+        precision: OnnxPrecision = "int8" if quantize == "int8" else "fp32"
         if precision == "fp32" and logit_diff > FP32_TOLERANCE:
             raise ModelLoadError(
                 f"the ONNX export of {source} differs from the torch model by {logit_diff:.2g} "
@@ -348,7 +360,7 @@ _PORTABLE = ("8-bit weights; at load the engine runs u8 x s8 where that kernel i
 
 def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool,
                    reduce_range: bool, block_size: int, tokenizer_dir: Path,
-                   max_length: int) -> dict[str, Any]:
+                   max_length: int) -> Quantization:
     import onnx
 
     graph = onnx.load(str(source), load_external_data=False).graph
@@ -360,19 +372,18 @@ def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool
         peaks = _activation_channel_max(source, tokenizer_dir, max_length, inputs)
         outliers = {name: _outlier_channels(peak) for name, peak in peaks.items()}
         count = _quantize_rowwise(source, target, exclude=set(head), outliers=outliers)
-        return {"method": "rowwise", "weight_type": "int8 per output channel",
-                "op": "MatMulIntegerToFloat (u8 x s8)",
-                "activations": "8 bits per row (token), at run time; asymmetric after GELU",
-                "outlier_channels_fp32": sum(len(v) for v in outliers.values()),
-                "portable": _PORTABLE,
-                "outlier_ratio": OUTLIER_RATIO,
-                "matmuls_quantized": count, "nodes_excluded": head}
+        return RowwiseQuantization(
+            weight_type="int8 per output channel", op="MatMulIntegerToFloat (u8 x s8)",
+            activations="8 bits per row (token), at run time; asymmetric after GELU",
+            outlier_channels_fp32=sum(len(v) for v in outliers.values()),
+            portable=_PORTABLE, outlier_ratio=OUTLIER_RATIO,
+            matmuls_quantized=count, nodes_excluded=head)
     if method == "blockwise":
         count = _quantize_blockwise(source, target, block_size=block_size, exclude=set(head))
-        return {"method": "blockwise", "weight_type": "int8 (symmetric)", "op": "MatMulNBits",
-                "block_size": block_size, "accuracy_level": 4,
-                "activations": f"int8 per row and block of {block_size}, at run time",
-                "matmuls_quantized": count, "nodes_excluded": head}
+        return BlockwiseQuantization(
+            weight_type="int8 (symmetric)", op="MatMulNBits", block_size=block_size,
+            accuracy_level=4, activations=f"int8 per row and block of {block_size}, at run time",
+            matmuls_quantized=count, nodes_excluded=head)
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with _quiet_onnxruntime():
@@ -381,10 +392,10 @@ def _quantize_int8(source: Path, target: Path, *, method: str, per_channel: bool
             reduce_range=reduce_range, nodes_to_exclude=head,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
-    return {"method": "dynamic", "weight_type": "int8", "op": "MatMulInteger",
-            "activations": "uint8 per tensor (whole batch), at run time",
-            "per_channel": per_channel, "reduce_range": reduce_range, "nodes_excluded": head,
-            "portable": _PORTABLE}
+    return DynamicQuantization(
+        weight_type="int8", op="MatMulInteger",
+        activations="uint8 per tensor (whole batch), at run time", per_channel=per_channel,
+        reduce_range=reduce_range, nodes_excluded=head, portable=_PORTABLE)
 
 
 def _rewrite_matmuls(source: Path, target: Path, *, exclude: set[str], replace: Any,
@@ -739,7 +750,7 @@ def _copy_support_files(source: Path, target: Path, keep_torch_weights: bool) ->
         shutil.copyfile(source / "model.safetensors", target / "model.safetensors")
 
 
-def _onnx_meta(meta: ModelMeta, *, precision: str, quantization: dict[str, Any] | None,
+def _onnx_meta(meta: ModelMeta, *, precision: OnnxPrecision, quantization: Quantization | None,
                opset: int, optimized: bool, logit_diff: float, prob_diff: float,
                source: Path) -> ModelMeta:
     import onnxruntime
@@ -750,19 +761,18 @@ def _onnx_meta(meta: ModelMeta, *, precision: str, quantization: dict[str, Any] 
     # An int8 model gives (slightly) different numbers: its version says so.
     data["model_version"] = (meta.model_version if precision == "fp32"
                              else f"{meta.model_version}+onnx-{precision}")
-    data["onnx"] = {
-        "file": ONNX_FILE, "precision": precision, "quantization": quantization,
-        "opset": opset, "exporter": f"torch.onnx TorchScript (torch {torch.__version__})",
-        "onnxruntime": onnxruntime.__version__, "optimized": optimized,
-        "source_model_version": meta.model_version, "source_folder": str(source),
-        "check": {"max_abs_logit_diff": logit_diff, "max_prob_diff": prob_diff},
-    }
+    check = ExportCheck(max_abs_logit_diff=logit_diff, max_prob_diff=prob_diff)
     if precision == "int8":
         kernel = int8_kernel()
         # The graph keeps 8-bit weights; the engine adapts it to the CPU it runs on
         # (nlp_ip.inference.int8_portability), so the check above ran that adaptation.
-        data["onnx"]["check"]["int8_kernel"] = kernel.name
-        data["onnx"]["check"]["int8_variant"] = choose_int8_variant(kernel)
+        check.int8_kernel = kernel.name
+        check.int8_variant = choose_int8_variant(kernel)
+    data["onnx"] = OnnxMeta(
+        file=ONNX_FILE, precision=precision, quantization=quantization, opset=opset,
+        exporter=f"torch.onnx TorchScript (torch {torch.__version__})",
+        onnxruntime=onnxruntime.__version__, optimized=optimized,
+        source_model_version=meta.model_version, source_folder=str(source), check=check)
     versions = dict(meta.versions)
     versions["onnxruntime"] = onnxruntime.__version__
     data["versions"] = versions
@@ -770,19 +780,19 @@ def _onnx_meta(meta: ModelMeta, *, precision: str, quantization: dict[str, Any] 
 
 
 def _model_card(source: Path, meta: ModelMeta, keep_torch_weights: bool) -> str:
-    info = meta.onnx or {}
+    info = meta.onnx
+    assert info is not None  # written by _onnx_meta
     card = (source / "README.md").read_text(encoding="utf-8") if (
         source / "README.md").is_file() else f"# nlp-ip model `{meta.model_version}`\n"
-    q = info.get("quantization") or {}
+    q = info.quantization
     lines = [
         "", "## ONNX export", "",
-        f"This folder holds `{ONNX_FILE}`, exported from `{info.get('source_model_version')}` "
-        f"with {info.get('exporter')}, opset {info.get('opset')}; precision "
-        f"**{info.get('precision')}**"
-        + (f" ({q.get('method')} int8 quantisation, {q.get('op')})" if q else "") + ".",
+        f"This folder holds `{ONNX_FILE}`, exported from `{info.source_model_version}` "
+        f"with {info.exporter}, opset {info.opset}; precision **{info.precision}**"
+        + (f" ({q.method} int8 quantisation, {q.op})" if q else "") + ".",
         f"Largest difference from the torch model on the export check: "
-        f"{info['check']['max_abs_logit_diff']:.2g} in the logits, "
-        f"{info['check']['max_prob_diff']:.2g} in a calibrated probability.",
+        f"{info.check.max_abs_logit_diff:.2g} in the logits, "
+        f"{info.check.max_prob_diff:.2g} in a calibrated probability.",
         "",
         "Load it with `nlp_ip.inference.ListingClassifier.from_pretrained(DIR)` or "
         "`nlp-ip predict --model DIR`. "
