@@ -139,6 +139,20 @@ def test_blend_inference_equals_the_two_parts_combined(tiny_blend_run: Path) -> 
     np.testing.assert_allclose(small.predict_proba(LISTINGS), got, atol=1e-5)
 
 
+def test_the_blend_wrapper_and_its_parts_are_backends(tiny_blend_run: Path) -> None:
+    from nlp_ip.inference import Backend
+    from nlp_ip.inference.backends import TfidfBackend
+
+    model = tiny_blend_run / "model-best"
+    clf = ListingClassifier.from_pretrained(model, backend="torch-fp32")
+    wrapper = clf.backend
+    assert isinstance(wrapper, Backend) and isinstance(TfidfBackend(model), Backend)
+    inner = wrapper.inner  # type: ignore[attr-defined]
+    assert isinstance(inner, Backend) and inner.name == "torch-fp32"
+    assert wrapper.default_batch_tokens == inner.default_batch_tokens
+    assert wrapper.int8 is None and clf.int8_kernel is None
+
+
 def test_blend_folder_still_loads_in_plain_transformers(tiny_blend_run: Path) -> None:
     from transformers import pipeline
 
@@ -232,3 +246,16 @@ def test_a_reported_blend_backend_name_can_be_asked_for(tiny_blend_run: Path,
     assert clf.backend_name == "torch-fp32+tfidf"
     with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
         ListingClassifier.from_pretrained(tiny_model, backend="torch-fp32+tfidf")
+
+
+def test_a_reported_blend_backend_name_can_be_set_for_auto(
+        tiny_blend_run: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp_ip.errors import InvalidInputError
+
+    monkeypatch.setenv("NLP_IP_BACKEND", "torch-fp32+tfidf")
+    clf = ListingClassifier.from_pretrained(tiny_blend_run / "model-best")
+    assert clf.backend_name == "torch-fp32+tfidf"
+    with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
+        ListingClassifier.from_pretrained(tiny_blend_run / "model-best", blend=False)
+    with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
+        ListingClassifier.from_pretrained(tiny_model)

@@ -456,7 +456,10 @@ def test_rowwise_int8_is_accurate_on_every_kernel_path(kernel: str, tmp_path: Pa
 
 
 def test_onnx_int8_backend_reports_its_kernel_path(exports: dict[str, Path]) -> None:
+    from nlp_ip.inference import Backend
+
     clf = ListingClassifier.from_pretrained(exports["int8"])
+    assert isinstance(clf.backend, Backend)
     info = clf.backend.int8
     kernel = int8_kernel()
     assert info == {"kernel": kernel.name, "instruction": kernel.instruction,
