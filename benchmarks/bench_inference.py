@@ -245,7 +245,7 @@ def _spawn(worker: str, args: argparse.Namespace, model_dir: Path, work: Path) -
 
 def _ensure_onnx(model: Path, export_dir: Path, quantize: str | None,
                  method: str = "rowwise") -> Path:
-    from nlp_ip.inference.export import export_onnx
+    from nlp_ip.exporters import export_onnx
 
     target = export_dir / (f"onnx-{quantize}-{method}" if quantize else "onnx-fp32")
     if (target / "nlp_ip.json").is_file():

@@ -162,7 +162,7 @@ def test_blend_folder_still_loads_in_plain_transformers(tiny_blend_run: Path) ->
 
 def test_blend_export_keeps_the_tfidf_part(tiny_blend_run: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
-    from nlp_ip.inference.export import export_onnx
+    from nlp_ip.exporters import export_onnx
 
     model = tiny_blend_run / "model-best"
     export_onnx(model, tmp_path / "onnx")

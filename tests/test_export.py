@@ -20,10 +20,11 @@ from nlp_ip.artifact import (
 )
 from nlp_ip.cli import main
 from nlp_ip.errors import InvalidInputError, ModelLoadError
+from nlp_ip.exporters import export_onnx
+from nlp_ip.exporters import onnx as onnx_exporter
+from nlp_ip.exporters import quantize as quantizer
 from nlp_ip.inference import ListingClassifier
-from nlp_ip.inference import export as export_module
 from nlp_ip.inference.cpu import INT8_KERNELS, int8_kernel
-from nlp_ip.inference.export import export_onnx
 from nlp_ip.inference.int8_portability import adapt_int8_graph, choose_int8_variant
 
 LISTINGS = [
@@ -182,7 +183,7 @@ def test_failed_export_leaves_no_folder(tiny_run: Path, tmp_path: Path,
     def broken(*args: object, **kwargs: object) -> tuple[float, float]:
         return 0.5, 0.1  # an fp32 export that does not reproduce the model
 
-    monkeypatch.setattr(export_module, "_check", broken)
+    monkeypatch.setattr(onnx_exporter, "_check", broken)
     target = tmp_path / "out"
     with pytest.raises(ModelLoadError, match=r"differs from the torch model by 0\.5"):
         export_onnx(tiny_run / "model-best", target)
@@ -328,10 +329,10 @@ def test_rowwise_outlier_channels_run_in_fp32(tmp_path: Path) -> None:
     _single_matmul(source, w, gelu=False)
     want = x @ w
     plain, split = tmp_path / "plain.onnx", tmp_path / "split.onnx"
-    assert export_module._quantize_rowwise(source, plain, exclude=set()) == 1
-    channels = export_module._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
+    assert quantizer._quantize_rowwise(source, plain, exclude=set()) == 1
+    channels = quantizer._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
     assert channels.tolist() == [7]
-    export_module._quantize_rowwise(source, split, exclude=set(), outliers={"x": channels})
+    quantizer._quantize_rowwise(source, split, exclude=set(), outliers={"x": channels})
     err_plain = float(np.abs(_run(plain, x) - want).mean())
     err_split = float(np.abs(_run(split, x) - want).mean())
     assert err_split < err_plain / 5
@@ -346,7 +347,7 @@ def test_rowwise_asymmetric_code_after_gelu_is_exact_in_expectation(tmp_path: Pa
     x = rng.normal(size=(2, 9, 96)).astype(np.float32)
     source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
     _single_matmul(source, w, gelu=True)
-    export_module._quantize_rowwise(source, target, exclude=set())
+    quantizer._quantize_rowwise(source, target, exclude=set())
     import onnx
 
     ops = [n.op_type for n in onnx.load(str(target)).graph.node]
@@ -360,11 +361,11 @@ def test_rowwise_asymmetric_code_after_gelu_is_exact_in_expectation(tmp_path: Pa
 
 def test_outlier_channels_are_few_and_clear() -> None:
     peaks = np.full(384, 2.0)
-    assert export_module._outlier_channels(peaks).size == 0
+    assert quantizer._outlier_channels(peaks).size == 0
     peaks[[3, 99, 200]] = [30.0, 9.0, 5.0]
-    assert export_module._outlier_channels(peaks).tolist() == [3, 99]  # 5 < 3 x median
+    assert quantizer._outlier_channels(peaks).tolist() == [3, 99]  # 5 < 3 x median
     peaks[:20] = 50.0
-    assert export_module._outlier_channels(peaks).size == export_module.MAX_OUTLIERS
+    assert quantizer._outlier_channels(peaks).size == quantizer.MAX_OUTLIERS
 
 
 def _outlier_case(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
@@ -375,8 +376,8 @@ def _outlier_case(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
     x[..., 7] *= 60.0
     source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
     _single_matmul(source, w, gelu=False)
-    channels = export_module._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
-    export_module._quantize_rowwise(source, target, exclude=set(), outliers={"x": channels})
+    channels = quantizer._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
+    quantizer._quantize_rowwise(source, target, exclude=set(), outliers={"x": channels})
     return target, x, x @ w
 
 
