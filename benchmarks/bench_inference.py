@@ -73,12 +73,6 @@ PIPELINE_BATCH = 32
 
 
 # -- helpers shared by parent and workers ------------------------------------
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return np.asarray(e / e.sum(axis=1, keepdims=True))
-
-
 def _load_listings(path: Path) -> list[Any]:
     from nlp_ip.io import read_listings
 
@@ -118,6 +112,7 @@ def _worker_pipeline(args: argparse.Namespace) -> dict[str, Any]:
 
     from nlp_ip.artifact import read_meta
     from nlp_ip.labels import LABEL_NAMES
+    from nlp_ip.numerics import blend_scores, softmax
 
     torch.set_num_threads(args.threads)
     texts = json.loads(Path(args.texts).read_text(encoding="utf-8"))
@@ -142,12 +137,10 @@ def _worker_pipeline(args: argparse.Namespace) -> dict[str, Any]:
     # log p = logits - logsumexp(logits), so softmax(log p / T) = softmax(logits / T)
     log_p = np.log(np.clip(probs, 1e-30, None))
     if meta.blend is not None and tfidf is not None:
-        from nlp_ip.inference.backends import blend_scores
-
         b = meta.blend
         log_p = blend_scores(log_p, tfidf, b.weight, b.transformer_temperature,
                              b.tfidf_temperature)
-    calibrated = _softmax(log_p / meta.temperature)
+    calibrated = softmax(log_p, meta.temperature)
     np.save(args.out, calibrated)
     return {"seconds": seconds, "backend_name": "pipeline"}
 
@@ -252,7 +245,7 @@ def _spawn(worker: str, args: argparse.Namespace, model_dir: Path, work: Path) -
 
 def _ensure_onnx(model: Path, export_dir: Path, quantize: str | None,
                  method: str = "rowwise") -> Path:
-    from nlp_ip.inference.export import export_onnx
+    from nlp_ip.exporters import export_onnx
 
     target = export_dir / (f"onnx-{quantize}-{method}" if quantize else "onnx-fp32")
     if (target / "nlp_ip.json").is_file():

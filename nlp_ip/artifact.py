@@ -25,9 +25,16 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from nlp_ip.atomic import write_text_atomic
 from nlp_ip.errors import ModelLoadError
@@ -35,10 +42,14 @@ from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.policy import DecisionPolicy
 
 META_FILE = "nlp_ip.json"
+#: The ONNX graph of an exported folder (``OnnxMeta.file``).
+ONNX_FILE = "model.onnx"
 BRANDS_FILE = "brands.yaml"
 FORMAT_VERSION = 1
 
 ModelKind = Literal["transformer", "onnx", "tfidf"]
+#: The precision of an exported ONNX graph.
+OnnxPrecision = Literal["fp32", "int8"]
 
 
 class TextSettings(BaseModel):
@@ -69,6 +80,100 @@ class BlendMeta(BaseModel):
     tfidf_temperature: float = Field(default=1.0, gt=0.0)
 
 
+class _ExportRecord(BaseModel):
+    """A part of ``nlp_ip.json`` ``onnx`` as the exporter writes it.
+
+    Fields that older exports lack default to None and are left out of the
+    JSON while None, so a folder's ``onnx`` section reads and writes back with
+    the same keys; keys unknown here are kept (``extra="allow"``).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        fields = type(self).model_fields
+        return {k: v for k, v in data.items()
+                if v is not None or k not in fields or fields[k].default is not None}
+
+
+class RowwiseQuantization(_ExportRecord):
+    """int8 weights per output channel, activations per row at run time (the default)."""
+
+    method: Literal["rowwise"] = "rowwise"
+    weight_type: str
+    op: str
+    activations: str
+    outlier_channels_fp32: int | None = None  # exports since the outlier channels
+    portable: str | None = None  # exports since the portable int8 graphs
+    outlier_ratio: float | None = None
+    matmuls_quantized: int
+    nodes_excluded: list[str]
+
+
+class BlockwiseQuantization(_ExportRecord):
+    """``MatMulNBits``: 8-bit weights in blocks along K."""
+
+    method: Literal["blockwise"] = "blockwise"
+    weight_type: str
+    op: str
+    block_size: int
+    accuracy_level: int
+    activations: str
+    matmuls_quantized: int
+    nodes_excluded: list[str]
+
+
+class DynamicQuantization(_ExportRecord):
+    """onnxruntime's ``quantize_dynamic`` (one activation scale per batch tensor)."""
+
+    method: Literal["dynamic"] = "dynamic"
+    weight_type: str
+    op: str
+    activations: str
+    per_channel: bool
+    reduce_range: bool
+    nodes_excluded: list[str]
+    portable: str | None = None  # exports since the portable int8 graphs
+
+
+#: The method-specific part of an int8 export, told apart by ``method``.
+Quantization = Annotated[RowwiseQuantization | BlockwiseQuantization | DynamicQuantization,
+                         Field(discriminator="method")]
+
+
+class ExportCheck(_ExportRecord):
+    """How far the export is from the torch model on the export's check texts."""
+
+    max_abs_logit_diff: float
+    max_prob_diff: float
+    #: int8: the CPU's int8 kernel path and the graph variant the check ran on.
+    int8_kernel: str | None = None
+    int8_variant: str | None = None
+
+
+class OnnxMeta(BaseModel):
+    """An exported ONNX folder's ``nlp_ip.json`` ``onnx`` (``nlp-ip export``).
+
+    Every field is always written (``quantization`` is null for fp32); keys
+    unknown here are kept, as in :class:`ModelMeta`.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    file: str = ONNX_FILE
+    precision: OnnxPrecision = "fp32"
+    quantization: Quantization | None = None  # int8 only
+    opset: int
+    exporter: str
+    onnxruntime: str
+    optimized: bool
+    source_model_version: str
+    source_folder: str
+    check: ExportCheck
+
+
 class ModelMeta(BaseModel):
     """Contents of ``nlp_ip.json``."""
 
@@ -81,7 +186,7 @@ class ModelMeta(BaseModel):
     text: TextSettings
     temperature: float = Field(default=1.0, gt=0.0)
     policy: DecisionPolicy = Field(default_factory=DecisionPolicy)
-    onnx: dict[str, Any] | None = None  # file, precision, quantization for kind == "onnx"
+    onnx: OnnxMeta | None = None  # how an onnx folder was exported (kind == "onnx")
     blend: BlendMeta | None = None  # a TF-IDF model blended in (transformer and onnx kinds)
     config: dict[str, Any] = Field(default_factory=dict)
     data_fingerprint: dict[str, Any] = Field(default_factory=dict)

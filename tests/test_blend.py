@@ -12,11 +12,10 @@ import pytest
 from nlp_ip.artifact import read_meta
 from nlp_ip.errors import ConfigError
 from nlp_ip.inference import ListingClassifier
-from nlp_ip.inference.backends import blend_scores
 from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.numerics import blend_scores, softmax
 from nlp_ip.schema import parse_listings
 from training.config import BlendSpec, load_config
-from training.metrics import softmax
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,6 +139,20 @@ def test_blend_inference_equals_the_two_parts_combined(tiny_blend_run: Path) -> 
     np.testing.assert_allclose(small.predict_proba(LISTINGS), got, atol=1e-5)
 
 
+def test_the_blend_wrapper_and_its_parts_are_backends(tiny_blend_run: Path) -> None:
+    from nlp_ip.inference import Backend
+    from nlp_ip.inference.backends import TfidfBackend
+
+    model = tiny_blend_run / "model-best"
+    clf = ListingClassifier.from_pretrained(model, backend="torch-fp32")
+    wrapper = clf.backend
+    assert isinstance(wrapper, Backend) and isinstance(TfidfBackend(model), Backend)
+    inner = wrapper.inner  # type: ignore[attr-defined]
+    assert isinstance(inner, Backend) and inner.name == "torch-fp32"
+    assert wrapper.default_batch_tokens == inner.default_batch_tokens
+    assert wrapper.int8 is None and clf.int8_kernel is None
+
+
 def test_blend_folder_still_loads_in_plain_transformers(tiny_blend_run: Path) -> None:
     from transformers import pipeline
 
@@ -149,7 +162,7 @@ def test_blend_folder_still_loads_in_plain_transformers(tiny_blend_run: Path) ->
 
 def test_blend_export_keeps_the_tfidf_part(tiny_blend_run: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
-    from nlp_ip.inference.export import export_onnx
+    from nlp_ip.exporters import export_onnx
 
     model = tiny_blend_run / "model-best"
     export_onnx(model, tmp_path / "onnx")
@@ -233,3 +246,16 @@ def test_a_reported_blend_backend_name_can_be_asked_for(tiny_blend_run: Path,
     assert clf.backend_name == "torch-fp32+tfidf"
     with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
         ListingClassifier.from_pretrained(tiny_model, backend="torch-fp32+tfidf")
+
+
+def test_a_reported_blend_backend_name_can_be_set_for_auto(
+        tiny_blend_run: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp_ip.errors import InvalidInputError
+
+    monkeypatch.setenv("NLP_IP_BACKEND", "torch-fp32+tfidf")
+    clf = ListingClassifier.from_pretrained(tiny_blend_run / "model-best")
+    assert clf.backend_name == "torch-fp32+tfidf"
+    with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
+        ListingClassifier.from_pretrained(tiny_blend_run / "model-best", blend=False)
+    with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
+        ListingClassifier.from_pretrained(tiny_model)

@@ -12,13 +12,19 @@ pytest.importorskip("onnxruntime")
 
 from int8_emulation import emulate_integer_matmuls
 
-from nlp_ip.artifact import read_meta
+from nlp_ip.artifact import (
+    BlockwiseQuantization,
+    DynamicQuantization,
+    RowwiseQuantization,
+    read_meta,
+)
 from nlp_ip.cli import main
 from nlp_ip.errors import InvalidInputError, ModelLoadError
+from nlp_ip.exporters import export_onnx
+from nlp_ip.exporters import onnx as onnx_exporter
+from nlp_ip.exporters import quantize as quantizer
 from nlp_ip.inference import ListingClassifier
-from nlp_ip.inference import export as export_module
 from nlp_ip.inference.cpu import INT8_KERNELS, int8_kernel
-from nlp_ip.inference.export import export_onnx
 from nlp_ip.inference.int8_portability import adapt_int8_graph, choose_int8_variant
 
 LISTINGS = [
@@ -61,15 +67,16 @@ def test_exported_folders_are_complete_model_folders(exports: dict[str, Path],
         meta = read_meta(folder)
         assert meta.kind == "onnx"
         assert meta.onnx is not None
-        assert meta.onnx["file"] == "model.onnx" and meta.onnx["precision"] == precision
-        assert meta.onnx["opset"] >= 17
-        assert meta.onnx["source_model_version"] == source.model_version
+        assert meta.onnx.file == "model.onnx" and meta.onnx.precision == precision
+        assert meta.onnx.opset >= 17
+        assert meta.onnx.source_model_version == source.model_version
         assert meta.temperature == source.temperature and meta.policy == source.policy
         assert meta.text == source.text
         assert "## ONNX export" in (folder / "README.md").read_text()
     int8 = read_meta(exports["int8"])
     assert int8.onnx is not None
-    assert int8.onnx["quantization"]["method"] == "rowwise"
+    assert int8.onnx.quantization is not None
+    assert int8.onnx.quantization.method == "rowwise"
     assert int8.model_version == f"{source.model_version}+onnx-int8"
     assert read_meta(exports["fp32"]).model_version == source.model_version
     # Rowwise int8 quantises the MatMul weights only; the (large) embedding tables
@@ -116,8 +123,9 @@ def test_onnx_int8_blockwise_method(tiny_run: Path, tmp_path: Path,
     out = export_onnx(tiny_run / "model-best", tmp_path / "block", quantize="int8",
                       int8_method="blockwise")
     meta = read_meta(out.output)
-    assert meta.onnx is not None and meta.onnx["quantization"]["method"] == "blockwise"
-    assert meta.onnx["quantization"]["op"] == "MatMulNBits"
+    assert meta.onnx is not None
+    assert isinstance(meta.onnx.quantization, BlockwiseQuantization)
+    assert meta.onnx.quantization.op == "MatMulNBits"
     ops = [n.op_type for n in onnx.load(str(out.output / "model.onnx")).graph.node]
     assert ops.count("MatMulNBits") >= 8
     clf = ListingClassifier.from_pretrained(out.output)
@@ -131,8 +139,9 @@ def test_onnx_int8_dynamic_method(tiny_run: Path, tmp_path: Path, reference: np.
     out = export_onnx(tiny_run / "model-best", tmp_path / "dyn", quantize="int8",
                       int8_method="dynamic")
     meta = read_meta(out.output)
-    assert meta.onnx is not None and meta.onnx["quantization"]["method"] == "dynamic"
-    assert meta.onnx["quantization"]["per_channel"] is True
+    assert meta.onnx is not None
+    assert isinstance(meta.onnx.quantization, DynamicQuantization)
+    assert meta.onnx.quantization.per_channel is True
     probs = ListingClassifier.from_pretrained(out.output).predict_proba(LISTINGS)
     assert float(np.abs(probs - reference).max()) < 0.02
 
@@ -174,7 +183,7 @@ def test_failed_export_leaves_no_folder(tiny_run: Path, tmp_path: Path,
     def broken(*args: object, **kwargs: object) -> tuple[float, float]:
         return 0.5, 0.1  # an fp32 export that does not reproduce the model
 
-    monkeypatch.setattr(export_module, "_check", broken)
+    monkeypatch.setattr(onnx_exporter, "_check", broken)
     target = tmp_path / "out"
     with pytest.raises(ModelLoadError, match=r"differs from the torch model by 0\.5"):
         export_onnx(tiny_run / "model-best", target)
@@ -188,6 +197,66 @@ def test_export_cli_reports_errors_without_traceback(tiny_run: Path, tmp_path: P
                  "--output", str(tmp_path / "o")])
     assert code == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+#: ``nlp_ip.json`` ``onnx`` sections as exporters of several versions wrote them.
+_ONNX_SECTIONS = {
+    "fp32": {"file": "model.onnx", "precision": "fp32", "quantization": None, "opset": 17,
+             "exporter": "torch.onnx TorchScript (torch 2.5.1)", "onnxruntime": "1.20.1",
+             "optimized": True, "source_model_version": "m-1", "source_folder": "runs/m",
+             "check": {"max_abs_logit_diff": 1.8e-07, "max_prob_diff": 6e-08}},
+    "rowwise before outliers": {
+        "file": "model.onnx", "precision": "int8",
+        "quantization": {"method": "rowwise", "weight_type": "int8 per output channel",
+                         "op": "MatMulIntegerToFloat (u8 x s8)",
+                         "activations": "int8 per row (token), at run time",
+                         "matmuls_quantized": 36, "nodes_excluded": ["/classifier/Gemm"]},
+        "opset": 17, "exporter": "torch.onnx TorchScript (torch 2.5.1)",
+        "onnxruntime": "1.20.1", "optimized": True, "source_model_version": "m-1",
+        "source_folder": "runs/m", "check": {"max_abs_logit_diff": 0.02, "max_prob_diff": 0.003}},
+    "rowwise portable": {
+        "file": "model.onnx", "precision": "int8",
+        "quantization": {"method": "rowwise", "weight_type": "int8 per output channel",
+                         "op": "MatMulIntegerToFloat (u8 x s8)", "activations": "8 bits",
+                         "outlier_channels_fp32": 2, "portable": "u8 x u8 where it saturates",
+                         "outlier_ratio": 3.0, "matmuls_quantized": 12,
+                         "nodes_excluded": ["/bert/pooler/dense/Gemm", "/classifier/Gemm"]},
+        "opset": 17, "exporter": "torch.onnx TorchScript (torch 2.13.0+cpu)",
+        "onnxruntime": "1.32.0", "optimized": True, "source_model_version": "m-1",
+        "source_folder": "runs/m",
+        "check": {"max_abs_logit_diff": 8.3e-05, "max_prob_diff": 1.2e-05,
+                  "int8_kernel": "avx2", "int8_variant": "u8u8"}},
+    "blockwise": {
+        "file": "model.onnx", "precision": "int8",
+        "quantization": {"method": "blockwise", "weight_type": "int8 (symmetric)",
+                         "op": "MatMulNBits", "block_size": 32, "accuracy_level": 4,
+                         "activations": "int8 per row and block of 32, at run time",
+                         "matmuls_quantized": 12, "nodes_excluded": []},
+        "opset": 17, "exporter": "x", "onnxruntime": "1.20.1", "optimized": False,
+        "source_model_version": "m-1", "source_folder": "runs/m",
+        "check": {"max_abs_logit_diff": 9.7e-05, "max_prob_diff": 1.6e-05}},
+    "dynamic before portable": {
+        "file": "model.onnx", "precision": "int8",
+        "quantization": {"method": "dynamic", "weight_type": "int8", "op": "MatMulInteger",
+                         "activations": "uint8 per tensor (whole batch), at run time",
+                         "per_channel": True, "reduce_range": False, "nodes_excluded": []},
+        "opset": 17, "exporter": "x", "onnxruntime": "1.20.1", "optimized": True,
+        "source_model_version": "m-1", "source_folder": "runs/m",
+        "check": {"max_abs_logit_diff": 0.0015, "max_prob_diff": 0.0002}},
+}
+
+
+@pytest.mark.parametrize("name", list(_ONNX_SECTIONS))
+def test_onnx_sections_of_earlier_exports_load_and_write_back_unchanged(
+        tiny_model: Path, name: str) -> None:
+    section = _ONNX_SECTIONS[name]
+    raw = json.loads((tiny_model / "nlp_ip.json").read_text())
+    raw.update(kind="onnx", onnx=section)
+    (tiny_model / "nlp_ip.json").write_text(json.dumps(raw))
+    meta = read_meta(tiny_model)
+    assert meta.onnx is not None and meta.onnx.precision == section["precision"]
+    written = json.loads(meta.model_dump_json())["onnx"]
+    assert json.dumps(written) == json.dumps(section)  # same keys, same order, same values
 
 
 def test_int8_nodes_excluded_are_the_head(exports: dict[str, Path]) -> None:
@@ -260,10 +329,10 @@ def test_rowwise_outlier_channels_run_in_fp32(tmp_path: Path) -> None:
     _single_matmul(source, w, gelu=False)
     want = x @ w
     plain, split = tmp_path / "plain.onnx", tmp_path / "split.onnx"
-    assert export_module._quantize_rowwise(source, plain, exclude=set()) == 1
-    channels = export_module._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
+    assert quantizer._quantize_rowwise(source, plain, exclude=set()) == 1
+    channels = quantizer._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
     assert channels.tolist() == [7]
-    export_module._quantize_rowwise(source, split, exclude=set(), outliers={"x": channels})
+    quantizer._quantize_rowwise(source, split, exclude=set(), outliers={"x": channels})
     err_plain = float(np.abs(_run(plain, x) - want).mean())
     err_split = float(np.abs(_run(split, x) - want).mean())
     assert err_split < err_plain / 5
@@ -278,7 +347,7 @@ def test_rowwise_asymmetric_code_after_gelu_is_exact_in_expectation(tmp_path: Pa
     x = rng.normal(size=(2, 9, 96)).astype(np.float32)
     source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
     _single_matmul(source, w, gelu=True)
-    export_module._quantize_rowwise(source, target, exclude=set())
+    quantizer._quantize_rowwise(source, target, exclude=set())
     import onnx
 
     ops = [n.op_type for n in onnx.load(str(target)).graph.node]
@@ -292,11 +361,11 @@ def test_rowwise_asymmetric_code_after_gelu_is_exact_in_expectation(tmp_path: Pa
 
 def test_outlier_channels_are_few_and_clear() -> None:
     peaks = np.full(384, 2.0)
-    assert export_module._outlier_channels(peaks).size == 0
+    assert quantizer._outlier_channels(peaks).size == 0
     peaks[[3, 99, 200]] = [30.0, 9.0, 5.0]
-    assert export_module._outlier_channels(peaks).tolist() == [3, 99]  # 5 < 3 x median
+    assert quantizer._outlier_channels(peaks).tolist() == [3, 99]  # 5 < 3 x median
     peaks[:20] = 50.0
-    assert export_module._outlier_channels(peaks).size == export_module.MAX_OUTLIERS
+    assert quantizer._outlier_channels(peaks).size == quantizer.MAX_OUTLIERS
 
 
 def _outlier_case(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
@@ -307,8 +376,8 @@ def _outlier_case(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
     x[..., 7] *= 60.0
     source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
     _single_matmul(source, w, gelu=False)
-    channels = export_module._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
-    export_module._quantize_rowwise(source, target, exclude=set(), outliers={"x": channels})
+    channels = quantizer._outlier_channels(np.abs(x).reshape(-1, 64).max(axis=0))
+    quantizer._quantize_rowwise(source, target, exclude=set(), outliers={"x": channels})
     return target, x, x @ w
 
 
@@ -388,14 +457,19 @@ def test_rowwise_int8_is_accurate_on_every_kernel_path(kernel: str, tmp_path: Pa
 
 
 def test_onnx_int8_backend_reports_its_kernel_path(exports: dict[str, Path]) -> None:
+    from nlp_ip.inference import Backend
+
     clf = ListingClassifier.from_pretrained(exports["int8"])
+    assert isinstance(clf.backend, Backend)
     info = clf.backend.int8
     kernel = int8_kernel()
     assert info == {"kernel": kernel.name, "instruction": kernel.instruction,
                     "saturates": kernel.saturates, "variant": choose_int8_variant(kernel)}
-    check = read_meta(exports["int8"]).onnx["check"]  # type: ignore[index]
-    assert check["int8_kernel"] == kernel.name and check["int8_variant"] == info["variant"]
-    assert "u8 x u8" in read_meta(exports["int8"]).onnx["quantization"]["portable"]  # type: ignore[index]
+    onnx_meta = read_meta(exports["int8"]).onnx
+    assert onnx_meta is not None and isinstance(onnx_meta.quantization, RowwiseQuantization)
+    check = onnx_meta.check
+    assert check.int8_kernel == kernel.name and check.int8_variant == info["variant"]
+    assert "u8 x u8" in (onnx_meta.quantization.portable or "")
     assert clf.int8_kernel == info
     assert ListingClassifier.from_pretrained(exports["fp32"]).int8_kernel is None
 

@@ -39,3 +39,12 @@ def test_inference_and_serving_do_not_load_the_training_stack(modules: tuple[str
 def test_the_probe_can_see_a_forbidden_import() -> None:
     # the check is real: importing the training package is reported
     assert "training" in loaded_after_import("training")
+
+
+def test_the_runtime_does_not_load_the_exporters() -> None:
+    # exporters sit beside the runtime: loading a model never imports them
+    code = ("import sys, nlp_ip.inference, nlp_ip.inference.backends, nlp_ip.inference.files; "
+            "print(sorted(m for m in sys.modules if m.startswith('nlp_ip.exporters')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=300).stdout.strip()
+    assert out == "[]"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nlp_ip.numerics import softmax
 from training.metrics import (
     brier_score,
     confusion_matrix,
@@ -12,7 +13,6 @@ from training.metrics import (
     fit_temperature,
     macro_f1,
     per_class,
-    softmax,
 )
 
 # labels: 0 infringing, 1 parody, 2 lookalike, 3 legitimate

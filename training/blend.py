@@ -1,6 +1,6 @@
 """Choosing and calibrating a transformer + TF-IDF blend on validation.
 
-The blend's scores come from :func:`nlp_ip.inference.backends.blend_scores`
+The blend's scores come from :func:`nlp_ip.numerics.blend_scores`
 (the same function inference uses): each part is temperature-calibrated on
 validation, the weight is the grid value with the lowest validation log-loss
 (or the configured one), and the blended scores get a temperature of their own.
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from nlp_ip.artifact import BlendMeta
-from nlp_ip.inference.backends import blend_scores
+from nlp_ip.numerics import blend_scores, softmax
 from training.config import BlendSpec
-from training.metrics import fit_temperature, log_loss, macro_f1, softmax
+from training.metrics import fit_temperature, log_loss, macro_f1
 
 
 @dataclass

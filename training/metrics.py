@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.numerics import softmax
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray,
@@ -86,13 +87,6 @@ def brier_score(probs: np.ndarray, y_true: np.ndarray) -> float:
     probs = np.asarray(probs, dtype=np.float64)
     onehot = np.eye(probs.shape[1])[np.asarray(y_true, dtype=int)]
     return float(((probs - onehot) ** 2).sum(axis=1).mean()) if len(probs) else 0.0
-
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def log_loss(logits: np.ndarray, y_true: np.ndarray, temperature: float = 1.0) -> float:

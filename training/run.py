@@ -24,10 +24,11 @@ import yaml
 
 from nlp_ip.errors import ConfigError
 from nlp_ip.labels import LABEL2ID
+from nlp_ip.numerics import softmax
 from training.config import Config
 from training.data import Example, load_splits
 from training.export import git_commit, make_meta, write_model_folder
-from training.metrics import expected_calibration_error, fit_temperature, softmax, summary
+from training.metrics import expected_calibration_error, fit_temperature, summary
 
 logger = logging.getLogger(__name__)
 

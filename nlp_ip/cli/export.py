@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
 
 
 def export_cli(args: argparse.Namespace) -> int:
-    from nlp_ip.inference.export import export_onnx
+    from nlp_ip.exporters import export_onnx
 
     result = export_onnx(args.model, args.output, quantize=args.quantize,
                          int8_method=args.int8_method, block_size=args.block_size,

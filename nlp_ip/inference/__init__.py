@@ -7,5 +7,6 @@
 from __future__ import annotations
 
 from nlp_ip.inference.engine import BACKENDS, ListingClassifier, Prediction
+from nlp_ip.inference.protocol import Backend
 
-__all__ = ["BACKENDS", "ListingClassifier", "Prediction"]
+__all__ = ["BACKENDS", "Backend", "ListingClassifier", "Prediction"]

@@ -1,8 +1,9 @@
-"""Inference backends behind one small interface.
+"""Inference backends behind one small interface, and loading the right one for a folder.
 
-Each backend has ``name``, ``encode(texts, max_length)`` (tokenise without
-padding), ``lengths(encoded)`` (tokens per row) and ``forward(encoded, idx)``
-(logits for the rows ``idx``, padded to the longest of them).
+Each backend implements :class:`~nlp_ip.inference.protocol.Backend`: ``name``,
+``precision``, ``default_batch_tokens``, ``int8``, ``encode(texts, max_length)``
+(tokenise without padding), ``lengths(encoded)`` (tokens per row) and
+``forward(encoded, idx)`` (logits for the rows ``idx``, padded to the longest of them).
 
 Backends:
 
@@ -10,13 +11,13 @@ Backends:
 - ``torch-bf16``: the same weights cast to bfloat16 (only worth it where the CPU
   has bf16 matrix instructions; ``auto`` measures before choosing it).
 - ``onnx-fp32`` / ``onnx-int8``: onnxruntime on a folder written by
-  ``nlp-ip export --format onnx [--quantize int8]`` (see :mod:`nlp_ip.inference.export`).
+  ``nlp-ip export --format onnx [--quantize int8]`` (see :mod:`nlp_ip.exporters`).
 - ``tfidf``: the numpy TF-IDF baseline.
 
 A folder whose ``nlp_ip.json`` has a ``blend`` gets its transformer backend
-wrapped in :class:`BlendBackend`, which adds the folder's TF-IDF scores; the
-name then reads e.g. ``onnx-int8+tfidf``. ``backend=`` still names the
-transformer part.
+wrapped in :class:`~nlp_ip.inference.blend.BlendBackend`, which adds the
+folder's TF-IDF scores; the name then reads e.g. ``onnx-int8+tfidf``. The names
+:func:`load_backend` takes are the transformer part's (:data:`BACKENDS`).
 """
 
 from __future__ import annotations
@@ -28,24 +29,22 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.artifact import ModelMeta
+from nlp_ip.artifact import ONNX_FILE, ModelMeta
 from nlp_ip.errors import InvalidInputError, MissingExtraError, ModelLoadError
+from nlp_ip.inference.blend import with_blend
 from nlp_ip.inference.cpu import (  # noqa: F401  (cpu_flags, cpu_model: re-exported)
     cpu_flags,
     cpu_model,
     cpu_supports_bf16,
     int8_kernel,
 )
+from nlp_ip.inference.protocol import Backend, Int8Run
+from nlp_ip.numerics import softmax
 
 logger = logging.getLogger(__name__)
 
 #: Every backend name ``from_pretrained(backend=...)`` accepts, besides ``auto``.
 BACKENDS = ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8", "tfidf")
-
-#: What a blend folder's backend name ends with (``torch-bf16+tfidf``); a requested
-#: backend may carry it too.
-BLEND_SUFFIX = "+tfidf"
-
 
 
 class _TokenizedBackend:
@@ -53,6 +52,7 @@ class _TokenizedBackend:
 
     name = "base"
     precision = "fp32"
+    int8: Int8Run | None = None
 
     def __init__(self, folder: Path) -> None:
         from transformers import AutoTokenizer
@@ -137,8 +137,7 @@ class OnnxBackend(_TokenizedBackend):
         except ImportError as exc:
             raise MissingExtraError("onnx", "onnxruntime", "the ONNX backend") from exc
         super().__init__(folder)
-        info = meta.onnx or {}
-        path = folder / str(info.get("file", "model.onnx"))
+        path = folder / (meta.onnx.file if meta.onnx else ONNX_FILE)
         if not path.is_file():
             raise ModelLoadError(f"{folder} has no {path.name}; export it with "
                                  "`nlp-ip export --model DIR --format onnx --output DIR2`")
@@ -152,10 +151,10 @@ class OnnxBackend(_TokenizedBackend):
         # threads would spin between runs and take the cores from the event loop and
         # the tokeniser; single-threaded sessions (the batch default) have no pool.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.precision = str(info.get("precision", "fp32"))
+        self.precision = meta.onnx.precision if meta.onnx else "fp32"
         self.name = f"onnx-{self.precision}"
         #: The int8 kernel path onnxruntime takes here and the graph variant run on it.
-        self.int8: dict[str, Any] | None = None
+        self.int8: Int8Run | None = None
         model: str | bytes = str(path)
         if self.precision == "int8":
             self.default_batch_tokens = 512
@@ -191,6 +190,7 @@ class TfidfBackend:
     name = "tfidf"
     default_batch_tokens = 256  # rows: every row counts as one token
     precision = "fp64"
+    int8: Int8Run | None = None
 
     def __init__(self, folder: Path) -> None:
         from nlp_ip.tfidf import TfidfScorer
@@ -207,73 +207,12 @@ class TfidfBackend:
         return self.scorer.logits([encoded[i] for i in idx]).astype(np.float32)
 
 
-class _Blended:
-    """Encoded rows of a blend: the inner backend's encoding plus the model-input texts."""
-
-    __slots__ = ("encoded", "texts")
-
-    def __init__(self, encoded: Any, texts: list[str]) -> None:
-        self.encoded = encoded
-        self.texts = texts
-
-
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def blend_scores(transformer_logits: np.ndarray, tfidf_logits: np.ndarray,
-                 weight: float, transformer_temperature: float = 1.0,
-                 tfidf_temperature: float = 1.0) -> np.ndarray:
-    """``weight * log_softmax(a / Ta) + (1 - weight) * log_softmax(b / Tb)``, float64.
-
-    The one definition of a blend's scores, used by training (to choose the
-    weight and fit the temperature) and by :class:`BlendBackend`.
-    """
-    a = np.asarray(transformer_logits, dtype=np.float64) / transformer_temperature
-    b = np.asarray(tfidf_logits, dtype=np.float64) / tfidf_temperature
-    return weight * _log_softmax(a) + (1.0 - weight) * _log_softmax(b)
-
-
-class BlendBackend:
-    """A transformer backend plus the folder's TF-IDF model, blended (``meta.blend``).
-
-    ``forward`` returns the blended log-scores (:func:`blend_scores`); the engine
-    divides them by the folder's temperature like any logits. The TF-IDF part
-    costs about 0.5 ms per listing on one core (n-gram counting in Python).
-    """
-
-    def __init__(self, inner: Any, folder: Path, meta: ModelMeta) -> None:
-        from nlp_ip.tfidf import TfidfScorer
-
-        assert meta.blend is not None
-        self.inner = inner
-        self.spec = meta.blend
-        self.scorer = TfidfScorer.load(folder)
-        self.name = f"{inner.name}{BLEND_SUFFIX}"
-        self.precision = inner.precision
-        self.default_batch_tokens = inner.default_batch_tokens
-
-    def encode(self, texts: list[str], max_length: int) -> _Blended:
-        return _Blended(self.inner.encode(texts, max_length), list(texts))
-
-    def lengths(self, encoded: _Blended) -> np.ndarray:
-        return np.asarray(self.inner.lengths(encoded.encoded))
-
-    def forward(self, encoded: _Blended, idx: np.ndarray) -> np.ndarray:
-        logits = self.inner.forward(encoded.encoded, idx)
-        tfidf = self.scorer.logits([encoded.texts[i] for i in idx])
-        spec = self.spec
-        return blend_scores(logits, tfidf, spec.weight, spec.transformer_temperature,
-                            spec.tfidf_temperature).astype(np.float32)
-
-
 def folder_backends(folder: Path, meta: ModelMeta) -> tuple[str, ...]:
     """The backends that can run the model in ``folder``, preferred first."""
     if meta.kind == "tfidf":
         return ("tfidf",)
     if meta.kind == "onnx":
-        precision = (meta.onnx or {}).get("precision", "fp32")
+        precision = meta.onnx.precision if meta.onnx else "fp32"
         names: tuple[str, ...] = (f"onnx-{precision}",)
         if (folder / "model.safetensors").is_file():  # exported with --keep-torch-weights
             names += ("torch-fp32", "torch-bf16")
@@ -295,18 +234,14 @@ def _check_requested(folder: Path, meta: ModelMeta, requested: str) -> None:
             + (hint if requested.startswith("onnx") else ""))
 
 
-def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) -> Any:
-    """Load the backend ``requested`` (``auto``: see :func:`choose_backend`)."""
-    if requested == "auto":
-        from nlp_ip.settings import RuntimeSettings
+def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) -> Backend[Any]:
+    """Load the backend ``requested``, one of :data:`BACKENDS` or ``auto`` (see
+    :func:`choose_backend`), wrapped in the folder's blend when ``meta.blend`` has one.
 
-        requested = RuntimeSettings.from_env().backend
-    if requested.endswith(BLEND_SUFFIX):  # a name as reported, e.g. "onnx-int8+tfidf"
-        if meta.blend is None:
-            raise InvalidInputError(
-                f"backend {requested!r}: {folder} has no TF-IDF blend; use "
-                f"{requested[:-len(BLEND_SUFFIX)]!r}")
-        requested = requested[:-len(BLEND_SUFFIX)]
+    ``requested`` names the transformer part: a name as reported for a blend
+    (``onnx-int8+tfidf``) is turned into it at the API boundary,
+    :meth:`ListingClassifier.from_pretrained <nlp_ip.inference.ListingClassifier.from_pretrained>`.
+    """
     _check_requested(folder, meta, requested)
     if requested == "auto":
         return choose_backend(folder, meta, threads)
@@ -316,16 +251,11 @@ def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) ->
     return _load(requested, folder, meta, threads)
 
 
-def _load(name: str, folder: Path, meta: ModelMeta, threads: int) -> Any:
-    return _blend(_load_plain(name, folder, meta, threads), folder, meta)
+def _load(name: str, folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
+    return with_blend(_load_plain(name, folder, meta, threads), folder, meta)
 
 
-def _blend(backend: Any, folder: Path, meta: ModelMeta) -> Any:
-    """Wrap ``backend`` in :class:`BlendBackend` when the folder has a blend."""
-    return BlendBackend(backend, folder, meta) if meta.blend is not None else backend
-
-
-def _load_plain(name: str, folder: Path, meta: ModelMeta, threads: int) -> Any:
+def _load_plain(name: str, folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
     if name == "tfidf":
         return TfidfBackend(folder)
     if name.startswith("onnx-"):
@@ -333,7 +263,7 @@ def _load_plain(name: str, folder: Path, meta: ModelMeta, threads: int) -> Any:
     return TorchBackend(folder, threads, name.split("-", 1)[1])
 
 
-def choose_backend(folder: Path, meta: ModelMeta, threads: int) -> Any:
+def choose_backend(folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
     """The backend ``auto`` picks, loaded.
 
     ONNX and TF-IDF folders run on their own backend. For a transformer folder
@@ -348,8 +278,8 @@ def choose_backend(folder: Path, meta: ModelMeta, threads: int) -> Any:
     fp32 = TorchBackend(folder, threads, "fp32")
     if not cpu_supports_bf16():
         logger.info("backend auto -> torch-fp32 (no bf16 instructions on this CPU)")
-        return _blend(fp32, folder, meta)
-    return _blend(_probe_bf16(fp32), folder, meta)
+        return with_blend(fp32, folder, meta)
+    return with_blend(_probe_bf16(fp32), folder, meta)
 
 
 def _probe_bf16(backend: TorchBackend, *, rounds: int = 3) -> TorchBackend:
@@ -375,15 +305,10 @@ def _probe_bf16(backend: TorchBackend, *, rounds: int = 3) -> TorchBackend:
     bf16.model = copy.deepcopy(backend.model)  # Module.to() casts in place; keep fp32 intact
     bf16.to_bf16()
     t16, out16 = timed(bf16)
-    diff = float(np.abs(_softmax(out32) - _softmax(out16)).max())
+    # in float32, the precision both outputs come in (as the probe always compared them)
+    diff = float(np.abs(softmax(out32, dtype=None) - softmax(out16, dtype=None)).max())
     faster = t16 < 0.9 * t32
     choice = bf16 if faster and diff < 0.02 else backend
     logger.info("backend auto probe: torch-fp32 %.1f ms, torch-bf16 %.1f ms per batch of 32, "
                 "max prob diff %.4f -> %s", t32 * 1e3, t16 * 1e3, diff, choice.name)
     return choice
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)

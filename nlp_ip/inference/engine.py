@@ -22,7 +22,9 @@ rounding (torch, ONNX fp32: about 1e-6). The int8 ONNX backend quantises
 activations per batch, so its probabilities move by up to about 1e-3 with the
 batch composition; the benchmark reports how far that is from torch fp32.
 
-Backends share one interface (:mod:`nlp_ip.inference.backends`).
+Backends share one interface (:class:`~nlp_ip.inference.protocol.Backend`,
+implemented in :mod:`nlp_ip.inference.backends` and by the blend wrapper in
+:mod:`nlp_ip.inference.blend`).
 """
 
 from __future__ import annotations
@@ -42,17 +44,21 @@ from nlp_ip.artifact import BRANDS_FILE, ModelMeta, read_meta
 from nlp_ip.errors import InvalidInputError, ModelLoadError
 from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.inference.backends import BACKENDS
+from nlp_ip.inference.blend import BLEND_SUFFIX
+from nlp_ip.inference.protocol import Backend
 from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.numerics import softmax
 from nlp_ip.schema import Listing, parse_listing, parse_listings
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["BACKENDS", "DEFAULT_MAX_BATCH_TOKENS", "ListingClassifier", "Prediction"]
 
-#: Token budget per forward pass (rows x padded length) when the backend has no
-#: measured default of its own (``backend.default_batch_tokens``). Each batch
-#: runs on one core; small batches keep its activations in that core's cache
-#: (MiniLM-L6 on EPYC: 512-2048 tokens fastest, 8k+ 15-25% slower).
+#: Token budget per forward pass (rows x padded length) of the torch backends. Every
+#: backend states its own measured best (``Backend.default_batch_tokens``), which is
+#: the default of ``max_batch_tokens``. Each batch runs on one core; small batches
+#: keep its activations in that core's cache (MiniLM-L6 on EPYC: 512-2048 tokens
+#: fastest, 8k+ 15-25% slower).
 DEFAULT_MAX_BATCH_TOKENS = 2048
 #: Listings prepared (text built, tokenised, sorted) together.
 DEFAULT_CHUNK_SIZE = 1024
@@ -94,6 +100,30 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _requested_backend(backend: str, folder: Path, meta: ModelMeta) -> str:
+    """The backend name ``from_pretrained(backend=...)`` asks the loader for.
+
+    The one place where a caller's name is normalised: ``auto`` becomes
+    ``$NLP_IP_BACKEND`` (:class:`~nlp_ip.settings.RuntimeSettings`, itself ``auto``
+    unless set), and a name as reported for a blend folder (``onnx-int8+tfidf``,
+    what ``/v1/model`` shows) becomes its transformer part (``onnx-int8``), which is
+    what :func:`~nlp_ip.inference.backends.load_backend` takes; the loader wraps
+    the blend from ``meta.blend``, never from the name. A blend name for a folder
+    without a blend is an error that names the plain backend.
+    """
+    if backend == "auto":
+        from nlp_ip.settings import RuntimeSettings
+
+        backend = RuntimeSettings.from_env().backend
+    if backend.endswith(BLEND_SUFFIX):
+        if meta.blend is None:
+            raise InvalidInputError(
+                f"backend {backend!r}: {folder} has no TF-IDF blend; use "
+                f"{backend[:-len(BLEND_SUFFIX)]!r}")
+        backend = backend[:-len(BLEND_SUFFIX)]
+    return backend
+
+
 class ListingClassifier:
     """Classify listings with a model folder written by ``nlp-ip train`` or ``nlp-ip export``.
 
@@ -101,13 +131,12 @@ class ListingClassifier:
     threads; each call prepares its next chunk on a shared worker thread.
     """
 
-    def __init__(self, folder: Path, meta: ModelMeta, backend: Any, *,
+    def __init__(self, folder: Path, meta: ModelMeta, backend: Backend[Any], *,
                  max_batch_tokens: int | None = None,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, num_threads: int | None = None,
                  workers: int = 1) -> None:
         if max_batch_tokens is None:
-            max_batch_tokens = int(getattr(backend, "default_batch_tokens",
-                                           DEFAULT_MAX_BATCH_TOKENS))
+            max_batch_tokens = int(backend.default_batch_tokens)
         for name, value in (("max_batch_tokens", max_batch_tokens), ("chunk_size", chunk_size),
                             ("workers", workers)):
             if value < 1:
@@ -136,7 +165,11 @@ class ListingClassifier:
         format for ONNX and TF-IDF folders; for transformer folders torch fp32,
         or bf16 where the CPU has bf16 instructions and a short probe finds it
         faster and in agreement. ``$NLP_IP_BACKEND`` overrides ``auto``. The
-        choice is logged and kept in :attr:`backend_name`.
+        choice is logged and kept in :attr:`backend_name`. For a blend folder
+        the name is the transformer part's; the name as :attr:`backend_name`
+        reports it (``onnx-int8+tfidf``) is accepted too, and turned into the
+        transformer part's before loading (``_requested_backend``, the one place
+        that reads ``$NLP_IP_BACKEND`` and the ``+tfidf`` suffix).
 
         ``num_threads`` (default: the cores this process may use) is split
         between ``workers`` batches computed at the same time (default: one
@@ -171,7 +204,8 @@ class ListingClassifier:
             raise InvalidInputError(f"num_threads and workers must be >= 1, got {threads} and "
                                     f"{workers}")
         workers = min(workers or threads, threads)
-        instance = load_backend(folder, meta, backend, max(1, threads // workers))
+        requested = _requested_backend(backend, folder, meta)
+        instance = load_backend(folder, meta, requested, max(1, threads // workers))
         logger.info("loaded %s (%s) with backend %s, %d threads in %d workers", folder,
                     meta.model_version, instance.name, threads, workers)
         return cls(folder, meta, instance, max_batch_tokens=max_batch_tokens,
@@ -185,8 +219,7 @@ class ListingClassifier:
     @property
     def int8_kernel(self) -> dict[str, Any] | None:
         """For an int8 ONNX model: the CPU's int8 kernel path and the graph variant run."""
-        inner = getattr(self.backend, "inner", self.backend)
-        info = getattr(inner, "int8", None)
+        info = self.backend.int8
         return dict(info) if info else None
 
     @property
@@ -256,10 +289,7 @@ class ListingClassifier:
             return self._compute
 
     def _probs_from_logits(self, logits: np.ndarray) -> np.ndarray:
-        z = logits.astype(np.float64) / self.meta.temperature
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(logits, self.meta.temperature)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:

@@ -1,0 +1,76 @@
+"""The TF-IDF blend: a wrapper around a transformer backend, chosen from the folder's metadata.
+
+A folder whose ``nlp_ip.json`` has a ``blend`` (:class:`~nlp_ip.artifact.BlendMeta`)
+also holds a TF-IDF model; :func:`with_blend` then wraps whatever transformer
+backend was loaded (torch or ONNX, any precision) in :class:`BlendBackend`, which
+adds the TF-IDF scores. The wrapper's name is the transformer's plus
+:data:`BLEND_SUFFIX` (``onnx-int8+tfidf``); backend names a caller asks for name
+the transformer part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_ip.artifact import BlendMeta, ModelMeta
+from nlp_ip.inference.protocol import Backend, Int8Run
+from nlp_ip.numerics import blend_scores
+
+#: What a blend folder's backend name ends with (``torch-bf16+tfidf``).
+BLEND_SUFFIX = "+tfidf"
+
+
+class _Blended:
+    """Encoded rows of a blend: the inner backend's encoding plus the model-input texts."""
+
+    __slots__ = ("encoded", "texts")
+
+    def __init__(self, encoded: Any, texts: list[str]) -> None:
+        self.encoded = encoded
+        self.texts = texts
+
+
+class BlendBackend:
+    """A transformer backend plus the folder's TF-IDF model, blended (``meta.blend``).
+
+    ``forward`` returns the blended log-scores (:func:`~nlp_ip.numerics.blend_scores`);
+    the engine divides them by the folder's temperature like any logits. The
+    TF-IDF part costs about 0.5 ms per listing on one core (n-gram counting in
+    Python). ``inner`` is the transformer backend.
+    """
+
+    def __init__(self, inner: Backend[Any], folder: Path, spec: BlendMeta) -> None:
+        from nlp_ip.tfidf import TfidfScorer
+
+        self.inner = inner
+        self.spec = spec
+        self.scorer = TfidfScorer.load(folder)
+        self.name = f"{inner.name}{BLEND_SUFFIX}"
+        self.precision = inner.precision
+        self.default_batch_tokens = inner.default_batch_tokens
+
+    @property
+    def int8(self) -> Int8Run | None:
+        """The transformer part's int8 kernel path (see :class:`~nlp_ip.inference.Backend`)."""
+        return self.inner.int8
+
+    def encode(self, texts: list[str], max_length: int) -> _Blended:
+        return _Blended(self.inner.encode(texts, max_length), list(texts))
+
+    def lengths(self, encoded: _Blended) -> np.ndarray:
+        return np.asarray(self.inner.lengths(encoded.encoded))
+
+    def forward(self, encoded: _Blended, idx: np.ndarray) -> np.ndarray:
+        logits = self.inner.forward(encoded.encoded, idx)
+        tfidf = self.scorer.logits([encoded.texts[i] for i in idx])
+        spec = self.spec
+        return blend_scores(logits, tfidf, spec.weight, spec.transformer_temperature,
+                            spec.tfidf_temperature).astype(np.float32)
+
+
+def with_blend(backend: Backend[Any], folder: Path, meta: ModelMeta) -> Backend[Any]:
+    """``backend`` wrapped in :class:`BlendBackend` when ``meta`` has a blend, else itself."""
+    return BlendBackend(backend, folder, meta.blend) if meta.blend is not None else backend
