@@ -25,6 +25,7 @@ logger = logging.getLogger("nlp_ip.cli")
 #: Runtime commands, by name -> "module:function".
 BUILTIN_COMMANDS: dict[str, str] = {
     "classify": "nlp_ip.cli.classify:register",
+    "doctor": "nlp_ip.cli.doctor:register",
     "export": "nlp_ip.cli.export:register",
     "predict": "nlp_ip.cli.predict:register",
     "keys": "nlp_ip.cli.keys:register",
