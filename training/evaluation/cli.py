@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,51 @@ def calibrate_policy_cli(args: argparse.Namespace) -> int:
         print("(dry run: nothing written)" if args.dry_run
               else f"policy written to {args.model / 'nlp_ip.json'}")
     return 0 if result.remove["reached"] and result.review["reached"] else 3
+
+
+def register_calibrate_cascade(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "calibrate-cascade",
+        help="fit when a blend's TF-IDF part may decide alone (the cascade)",
+        description="Fit the cascade thresholds of a blend folder on held-out labeled data "
+                    "and store them in nlp_ip.json (blend.cascade): per label (infringing, "
+                    "legitimate; parody and lookalike never skip) the lowest calibrated "
+                    "TF-IDF confidence at which the listings it would decide alone agree "
+                    "with the full blend on label and decision at --target-agreement. "
+                    "Example: nlp-ip calibrate-cascade --model runs/default/model-best --data "
+                    "validation.jsonl data/seed/listings.jsonl:seed-validation")
+    parser.add_argument("--model", required=True, type=Path, help="blend model folder")
+    parser.add_argument("--data", required=True, type=Path, nargs="+",
+                        help="held-out labeled file(s), never training rows (FILE:SPLIT "
+                             "selects a split of a file)")
+    parser.add_argument("--split", default=None, help="keep rows with this 'split' value")
+    parser.add_argument("--target-agreement", type=float, default=0.995)
+    parser.add_argument("--min-rows", type=int, default=20,
+                        help="a label's threshold must have at least this many rows behind it")
+    parser.add_argument("--enable", action="store_true",
+                        help="make the cascade the folder's default (else it runs only when "
+                             "asked: nlp-ip predict --cascade, serve --cascade)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the result without writing nlp_ip.json")
+    parser.set_defaults(func=calibrate_cascade_cli)
+
+
+def calibrate_cascade_cli(args: argparse.Namespace) -> int:
+    from training.evaluation.run import calibrate_model_cascade
+
+    if not 0.5 <= args.target_agreement <= 1.0:
+        from nlp_ip.errors import InvalidInputError
+
+        raise InvalidInputError(f"--target-agreement must be in [0.5, 1], got "
+                                f"{args.target_agreement}")
+    spec = calibrate_model_cascade(args.model, args.data, split=args.split,
+                                   target_agreement=args.target_agreement,
+                                   min_rows=args.min_rows, enable=args.enable,
+                                   write=not args.dry_run)
+    print(json.dumps(spec.model_dump(mode="json"), indent=2))
+    print("(dry run: nothing written)" if args.dry_run
+          else f"cascade written to {args.model / 'nlp_ip.json'}", file=sys.stderr)
+    return 0
 
 
 def register_compare(subparsers: Any) -> None:

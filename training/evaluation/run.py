@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from nlp_ip.errors import InvalidInputError
 from nlp_ip.policy import DecisionPolicy
 from nlp_ip.schema import Listing
 from training.evaluation.cases import DEFAULT_CASES, load_cases, probe_cases
@@ -180,3 +181,43 @@ def calibrate_model_policy(model_dir: str | Path, data: Sequence[str | Path], *,
 
         update_meta(model_dir, change)
     return result
+
+
+def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *,
+                            split: str | None = None, target_agreement: float = 0.995,
+                            min_rows: int = 20, enable: bool = False,
+                            write: bool = True) -> Any:
+    """Fit the cascade thresholds of the blend folder ``model_dir`` on held-out ``data``.
+
+    Stores them in ``nlp_ip.json`` (``blend.cascade``) unless ``write=False``;
+    ``enable`` makes the cascade the folder's default. Returns the
+    :class:`~nlp_ip.artifact.CascadeMeta`.
+    """
+    from nlp_ip.artifact import read_meta, update_meta
+    from nlp_ip.inference import ListingClassifier
+    from nlp_ip.text import build_model_inputs
+    from nlp_ip.tfidf import TfidfScorer
+    from training.cascade import fit_cascade
+
+    folder = Path(model_dir)
+    meta = read_meta(folder)
+    if meta.blend is None:
+        raise InvalidInputError(f"{folder} is not a blend folder (no 'blend' in nlp_ip.json); "
+                                "the cascade needs a TF-IDF part to run first")
+    listings = load_labeled(list(data), split)
+    with ListingClassifier.from_pretrained(folder, cascade=False) as classifier:
+        blend_probs = classifier.predict_proba(listings)
+    catalog = folder / "brands.yaml"
+    texts = build_model_inputs(listings, hints=meta.text.hints,
+                               catalog_path=catalog if catalog.is_file() else None)
+    tfidf = TfidfScorer.load(folder).logits(texts)
+    spec = fit_cascade(tfidf, meta.blend.tfidf_temperature, blend_probs, meta.policy,
+                       target_agreement=target_agreement, min_rows=min_rows)
+    spec.enabled = enable
+    spec.fitted["data"] = {"path": [str(d) for d in data], "split": split, "n": len(listings)}
+    if write:
+        def change(m: Any) -> None:
+            m.blend.cascade = spec
+
+        update_meta(folder, change)
+    return spec
