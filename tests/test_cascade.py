@@ -127,3 +127,20 @@ def test_calibrate_cascade_writes_thresholds(blend_folder: Path, tmp_path: Path)
     clf = ListingClassifier.from_pretrained(blend_folder)
     assert clf.cascade == bool(meta.blend.cascade.thresholds)  # enabled, if anything qualified
     assert not ListingClassifier.from_pretrained(blend_folder, cascade=False).cascade
+
+
+def test_a_config_turns_the_cascade_on_at_training(tmp_path: Path, tiny_cache: Path) -> None:
+    from training.config import load_config
+    from training.run import train
+
+    cfg = load_config(ROOT / "configs" / "tiny.yaml", [
+        f"data.cache_dir={tiny_cache}", "model.blend.enabled=true",
+        "model.blend.cascade.enabled=true", "model.blend.cascade.target_agreement=0.9",
+        "model.blend.cascade.min_rows=2"])
+    train(cfg, tmp_path / "run", root=ROOT)
+    meta = read_meta(tmp_path / "run" / "model-best")
+    assert meta.blend is not None and meta.blend.cascade is not None
+    assert meta.blend.cascade.enabled and meta.blend.cascade.fitted["data"]["split"] == (
+        "validation")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert "cascade" in json.dumps(metrics)

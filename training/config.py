@@ -79,6 +79,19 @@ class TfidfSpec(_Strict):
     max_iter: int = Field(default=2000, ge=10)
 
 
+class CascadeSpec(_Strict):
+    """Fit the cascade's thresholds on validation and make it the folder's default.
+
+    See :mod:`nlp_ip.inference.cascade`: listings the TF-IDF part places with
+    calibrated confidence skip the transformer (infringing and legitimate only).
+    Off by default; ``nlp-ip calibrate-cascade`` fits it for an existing folder.
+    """
+
+    enabled: bool = False
+    target_agreement: float = Field(default=0.995, ge=0.5, le=1.0)
+    min_rows: int = Field(default=20, ge=1)
+
+
 class BlendSpec(_Strict):
     """Blend a TF-IDF model (``model.tfidf``, fitted on the same rows) into a transformer.
 
@@ -92,6 +105,7 @@ class BlendSpec(_Strict):
     weight: float | None = Field(default=None, ge=0, le=1)
     weights: list[float] = Field(default_factory=lambda: [i / 20 for i in range(21)],
                                  min_length=1)
+    cascade: CascadeSpec = Field(default_factory=CascadeSpec)
 
     @field_validator("weights")
     @classmethod

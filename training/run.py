@@ -140,6 +140,17 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
                          fingerprint=fingerprint, metrics=metrics, commit=commit)
         if blend is not None:
             meta.blend = blend.meta
+            if cfg.model.blend.cascade.enabled:
+                from training.cascade import fit_cascade
+
+                cascade = fit_cascade(
+                    val_tfidf, blend.meta.tfidf_temperature, softmax(val_logits, temperature),
+                    meta.policy, target_agreement=cfg.model.blend.cascade.target_agreement,
+                    min_rows=cfg.model.blend.cascade.min_rows)
+                cascade.enabled = True
+                cascade.fitted["data"] = {"split": "validation", "n": len(y_val)}
+                meta.blend = meta.blend.model_copy(update={"cascade": cascade})
+                metrics["cascade"] = cascade.fitted
         write_model_folder(run_dir / label, meta, brands_path, weights_fn)
         return metrics
 
