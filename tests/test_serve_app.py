@@ -247,9 +247,9 @@ async def test_request_timeout_gets_503_and_the_job_leaves_the_queue(keys_file: 
 
 async def test_explain_adds_signals(keys_file: Path, key: str,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import nlp_ip.serve.app as app_module
+    import nlp_ip.serve.state as state_module
 
-    monkeypatch.setattr(app_module, "_signals",
+    monkeypatch.setattr(state_module, "_signals",
                         lambda listings, catalog: [{"title_len": len(x.title)} for x in listings])
     app = create_app(settings(keys_file), FakeClassifier())
     async with asgi_client(app, key) as client:
