@@ -37,7 +37,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa
 from starlette.responses import Response  # noqa: E402
 
 from nlp_ip.labels import LABEL_NAMES  # noqa: E402
-from nlp_ip.schema import Listing, parse_listings  # noqa: E402
 from nlp_ip.serve import schemas  # noqa: E402
 from nlp_ip.serve.errors import HTTP_STATUS_CODES, error_payload, error_response  # noqa: E402
 from nlp_ip.serve.middleware import (  # noqa: E402
@@ -79,25 +78,6 @@ def _metrics_summary(metrics: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _check_unicode(items: list[Any]) -> None:
-    """Reject unpaired surrogates (JSON ``\\ud800`` escapes): they are not text."""
-    errors = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
-        for key, value in item.items():
-            for text, what in ((key, "field name"), (value, "value")):
-                if isinstance(text, str) and not text.isascii():
-                    try:
-                        text.encode("utf-8")
-                    except UnicodeEncodeError:
-                        field = key.encode("utf-8", "backslashreplace").decode("ascii")
-                        errors.append(FieldError(field, f"{what} contains an unpaired "
-                                                 "surrogate escape; send valid Unicode", i))
-    if errors:
-        raise InvalidInputError("; ".join(str(e) for e in errors), errors)
-
-
 async def _read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it passes ``limit`` bytes.
 
@@ -119,48 +99,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
                 [FieldError("body", f"is over {limit:,} bytes")])
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _parse_request(body: bytes, max_listings: int) -> list[Listing]:
-    try:
-        data = json.loads(body)
-    except UnicodeDecodeError:
-        raise InvalidInputError("the body is not UTF-8 text; send JSON encoded as UTF-8",
-                                [FieldError("body", "is not valid UTF-8")]) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            'send {"listings": [{"title": ...}, ...]}',
-            [FieldError("body", f"is not valid JSON: {exc.msg}")]) from None
-    except RecursionError:
-        raise InvalidInputError("the body is nested too deeply",
-                                [FieldError("body", "is nested too deeply")]) from None
-    if not isinstance(data, dict) or "listings" not in data:
-        raise InvalidInputError('the body must be an object {"listings": [...]}',
-                                [FieldError("listings", 'is required: send {"listings": '
-                                            '[{"title": ...}, ...]}')])
-    unknown = sorted(str(k) for k in data if k != "listings")
-    if unknown:
-        _check_unicode([{k: None for k in unknown}])
-        raise InvalidInputError(
-            f"unknown field(s) {unknown}; the body has only 'listings'",
-            [FieldError(k, "is not a field of the request; put listing fields inside "
-                           "'listings'") for k in unknown])
-    items = data["listings"]
-    if not isinstance(items, list):
-        raise InvalidInputError("'listings' must be a list of listings",
-                                [FieldError("listings", f"must be a list, got "
-                                            f"{type(items).__name__}")])
-    if not items:
-        raise InvalidInputError("'listings' is empty; send 1 or more listings",
-                                [FieldError("listings", "is empty")])
-    if len(items) > max_listings:
-        raise InputTooLargeError(
-            f"{len(items)} listings in one request; the limit is {max_listings}. "
-            "Split the request (nlp_ip.client.Client does that for you)",
-            [FieldError("listings", f"has {len(items)} items; the limit is {max_listings}")])
-    _check_unicode(items)
-    return parse_listings(items)
 
 
 async def _client_gone(receive: Callable[[], Any]) -> None:
@@ -196,6 +134,7 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
     from nlp_ip import __version__
 
     state = ServerState(settings, classifier)
+    request_model = schemas.classify_request_model(settings.max_listings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -272,7 +211,7 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
         deadline = started + settings.request_timeout_s
         state.batcher.check_capacity(1)  # overloaded: refuse before reading and parsing
         body = await _read_body(request, settings.max_body_bytes)
-        listings = _parse_request(body, settings.max_listings)
+        listings = request_model.from_json(body).listings
         job = state.batcher.submit(listings)
         signals_future = asyncio.ensure_future(state.explain(listings)) if explain else None
         watcher = asyncio.ensure_future(_client_gone(request.receive))
@@ -376,10 +315,9 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
                              description=app.description, routes=app.routes)
         components = schema.setdefault("components", {})
         defs = components.setdefault("schemas", {})
-        request_schema = schemas.ClassifyRequest.model_json_schema(
+        request_schema = request_model.model_json_schema(
             ref_template="#/components/schemas/{model}")
         defs.update(request_schema.pop("$defs", {}))
-        request_schema["properties"]["listings"]["maxItems"] = settings.max_listings
         defs["ClassifyRequest"] = request_schema
         components["securitySchemes"] = {"bearerAuth": {
             "type": "http", "scheme": "bearer",
