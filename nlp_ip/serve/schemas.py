@@ -313,3 +313,22 @@ class Ready(BaseModel):
     status: Literal["ready"]
     model_version: str
     backend: str
+
+
+_ERROR_DESCRIPTIONS = {
+    401: "missing or invalid API key", 403: "the key lacks this endpoint's scope",
+    413: "body or listing count over the limit", 422: "invalid input, per field",
+    429: "queue full; retry after Retry-After seconds",
+    503: "not ready, shutting down, or the request timed out"}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error answers a route can give (all :class:`ErrorBody`)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[status]}
+        if status in (429, 503):
+            entry["headers"] = {"Retry-After": {"description": "seconds to wait",
+                                                "schema": {"type": "string"}}}
+        out[status] = entry
+    return out

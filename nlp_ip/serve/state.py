@@ -75,6 +75,9 @@ class ServerState:
         self.load_error: str | None = None
         self.on_fatal: Callable[[str], None] | None = None
         self.keystore: Any = None
+        #: path -> the API-key scope its routes need (None: no key), for the answers that
+        #: no route gives (unknown path, wrong method); filled by create_app
+        self.key_scopes: dict[str, str | None] = {}
         if settings.auth:
             from nlp_ip.serve.keys import KeyStore
 
