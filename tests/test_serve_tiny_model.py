@@ -135,7 +135,7 @@ async def test_error_paths_with_the_tiny_model(tiny_model: Path,
 async def test_readiness_follows_loading_and_warm_up(tiny_model: Path,
                                                      keys: tuple[Path, str, str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from nlp_ip.serve.app import ServerState
+    from nlp_ip.serve.state import ServerState
 
     path, key, _ = keys
     gate = threading.Event()
