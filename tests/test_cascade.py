@@ -144,3 +144,42 @@ def test_a_config_turns_the_cascade_on_at_training(tmp_path: Path, tiny_cache: P
         "validation")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert "cascade" in json.dumps(metrics)
+
+
+@pytest.mark.anyio
+async def test_server_runs_the_cascade_and_counts_skipped_listings(
+        blend_folder: Path, tmp_path: Path) -> None:
+    from serve_helpers import asgi_client, make_key
+
+    from nlp_ip.serve import ServeSettings, create_app
+
+    def change(meta: object) -> None:
+        meta.blend.cascade = CascadeMeta(thresholds={"legitimate": 0.0,  # type: ignore[attr-defined]
+                                                     "infringing": 0.0})
+
+    update_meta(blend_folder, change)
+    keys = tmp_path / "keys.json"
+    key = make_key(keys, "moderation")
+    metrics_key = make_key(keys, "scraper", ("metrics",))
+    listings = _listings(12)
+    expected = ListingClassifier.from_pretrained(blend_folder, backend="torch-fp32",
+                                                 cascade=True).predict_proba(listings)
+    app = create_app(ServeSettings(model=blend_folder, backend="torch-fp32", cascade=True,
+                                   api_keys_file=keys, max_wait_ms=5))
+    async with asgi_client(app, key) as client:
+        assert app.state.nlp.ready, app.state.nlp.load_error
+        answer = await client.post("/v1/classify", json={"listings": listings})
+        info = (await client.get("/v1/model")).json()
+        text = (await client.get("/metrics",
+                                 headers={"Authorization": f"Bearer {metrics_key}"})).text
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    got = np.array([[p["probabilities"][n] for n in ("infringing", "parody", "lookalike",
+                                                    "legitimate")] for p in body["predictions"]])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert info["cascade"] is True and info["model_version"].endswith("+cascade")
+    assert body["model_version"].endswith("+cascade")
+    skipped = int(sum(1 for p in _tfidf_probs(blend_folder, listings).argmax(1)
+                      if p in (LABEL2ID["legitimate"], LABEL2ID["infringing"])))
+    assert "nlp_ip_cascade_listings_total 12.0" in text
+    assert f"nlp_ip_cascade_skipped_total {float(skipped)}" in text

@@ -270,6 +270,9 @@ class ModelInfo(BaseModel):
                                   "(weight of the transformer, part temperatures), if any")
     thresholds: dict[str, Any] = Field(description="the decision policy")
     metrics: dict[str, Any] = Field(description="headline evaluation metrics per split")
+    cascade: bool = Field(
+        default=False, description="whether the blend's TF-IDF part decides alone the listings "
+                                   "it is sure of (model_version then ends in +cascade)")
     int8: dict[str, Any] | None = Field(
         default=None, description="for an int8 model: the CPU's int8 kernel path "
                                   "(kernel, instruction, saturates) and the graph variant run")

@@ -134,7 +134,7 @@ class ServerState:
         s = self.settings
         return ListingClassifier.from_pretrained(
             s.model, backend=s.backend, num_threads=s.num_threads,  # type: ignore[arg-type]
-            workers=self.workers, max_batch_tokens=s.engine_batch_tokens)
+            workers=self.workers, max_batch_tokens=s.engine_batch_tokens, cascade=s.cascade)
 
     def _warm(self) -> None:
         for n in (1, 8, 32):
@@ -161,11 +161,15 @@ class ServerState:
                 self.on_fatal(self.load_error)
             return
         self.ready = True
-        meta = self.classifier.meta
         self.metrics.ready.set(1)
-        self.metrics.model_info.labels(meta.model_version, self.classifier.backend_name).set(1)
+        self.metrics.model_info.labels(self.classifier.model_version,
+                                       self.classifier.backend_name).set(1)
+        counts = getattr(self.classifier, "cascade_counts", None)
+        if isinstance(counts, dict):  # warm-up batches are not traffic
+            counts.update(dict.fromkeys(counts, 0))
+        self.metrics.watch_cascade(self.classifier)
         logger.info("ready: model %s on backend %s (loaded and warmed in %.1f s)",
-                    meta.model_version, self.classifier.backend_name,
+                    self.classifier.model_version, self.classifier.backend_name,
                     time.perf_counter() - started)
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -121,7 +121,7 @@ async def classify(
             signals_future.cancel()
     state.metrics.listings.inc(len(call.listings))
     return JSONResponse({"predictions": predictions,
-                         "model_version": state.classifier.meta.model_version,
+                         "model_version": state.classifier.model_version,
                          "request_id": request_id_of(request.scope)})
 
 
@@ -132,13 +132,14 @@ async def model_info(state: Annotated[ServerState, Depends(ready_state)]) -> Res
     settings = state.settings
     meta = state.classifier.meta
     return JSONResponse({
-        "labels": list(meta.labels), "model_version": meta.model_version,
+        "labels": list(meta.labels), "model_version": state.classifier.model_version,
         "kind": meta.kind, "backend": state.classifier.backend_name,
         "max_length": meta.text.max_length, "temperature": meta.temperature,
         "blend": meta.blend.model_dump(mode="json") if meta.blend is not None else None,
         "thresholds": meta.policy.model_dump(mode="json"),
         "metrics": _metrics_summary(meta.metrics),
         "int8": state.classifier.int8_kernel,
+        "cascade": state.classifier.cascade,
         "limits": {"max_listings": settings.max_listings,
                    "max_body_bytes": settings.max_body_bytes,
                    "request_timeout_s": settings.request_timeout_s},

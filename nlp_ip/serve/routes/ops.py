@@ -32,7 +32,7 @@ async def healthz() -> Response:
                    responses=schemas.error_responses(503))
 async def readyz(state: Annotated[ServerState, Depends(ready_state)]) -> Response:
     return JSONResponse({"status": "ready",
-                         "model_version": state.classifier.meta.model_version,
+                         "model_version": state.classifier.model_version,
                          "backend": state.classifier.backend_name})
 
 
