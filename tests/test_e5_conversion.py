@@ -255,3 +255,40 @@ def test_classifier_on_the_converted_base_saves_a_folder_that_loads_without_nano
                             timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] in LABEL_NAMES
+
+
+# --- model.base: multilingual-e5-small ---------------------------------------------------
+
+def test_an_unknown_base_names_every_packaged_one(tmp_path: Path) -> None:
+    from nlp_ip.errors import ConfigError
+    from training.config import load_config
+    from training.transformer import base_model_path
+
+    cfg = load_config(ROOT / "configs" / "multilingual.yaml",
+                      [f"model.base={tmp_path / 'missing'}"])
+    with pytest.raises(ConfigError, match="'minilm' or 'multilingual-e5-small' nor a local"):
+        base_model_path(cfg)
+
+
+def test_multilingual_config_changes_only_the_base() -> None:
+    from training.config import load_config
+
+    default = load_config(ROOT / "configs" / "default.yaml").model_dump()
+    multilingual = load_config(ROOT / "configs" / "multilingual.yaml").model_dump()
+    assert multilingual["model"].pop("base") == "multilingual-e5-small"
+    assert default["model"].pop("base") == "minilm"
+    assert multilingual.pop("name") == "multilingual"
+    assert default.pop("name") == "default"
+    assert multilingual == default
+
+
+@pytest.mark.slow
+def test_multilingual_config_builds_a_classifier_on_the_converted_base(converted: Path) -> None:
+    from training.config import load_config
+    from training.transformer import build_model
+
+    cfg = load_config(ROOT / "configs" / "multilingual.yaml",
+                      [f"data.cache_dir={converted.parent}"])
+    model, tokenizer = build_model(cfg)
+    assert model.config.num_hidden_layers == 12 and model.config.num_labels == 4
+    assert tokenizer.name_or_path == str(converted)
