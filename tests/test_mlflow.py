@@ -1,4 +1,4 @@
-"""The MLflow flavour (nlp_ip.mlflow).
+"""The MLflow flavour (nlp_ip.mlflow) and ``tracking: mlflow`` in training configs.
 
 Everything runs against a local file store under tmp_path. Without MLflow the tests that
 need it skip, naming the install line.
@@ -7,6 +7,7 @@ need it skip, naming the install line.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 from doc_snippets import doc_snippet
 
-from nlp_ip.errors import InvalidInputError, ModelLoadError
+from nlp_ip.errors import ConfigError, InvalidInputError, MissingExtraError, ModelLoadError
 from nlp_ip.inference.rows import PROB_COLUMNS, RESULT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,3 +168,75 @@ def test_log_model_refuses_a_folder_that_is_not_a_model(tmp_path: Path,
     (tmp_path / "not-a-model").mkdir()
     with pytest.raises(ModelLoadError):
         log_model(tmp_path / "not-a-model")
+
+
+# -- training: tracking: mlflow ------------------------------------------------------
+def test_tracking_is_off_by_default_and_checked() -> None:
+    from training.config import load_config
+
+    assert load_config(ROOT / "configs" / "default.yaml").tracking == "none"
+    assert load_config(ROOT / "configs" / "tiny.yaml", ["tracking=mlflow"]).tracking == "mlflow"
+    with pytest.raises(ConfigError, match="'tracking'"):
+        load_config(ROOT / "configs" / "tiny.yaml", ["tracking=wandb"])
+
+
+def test_tracking_mlflow_without_mlflow_names_the_pip_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.config import load_config
+    from training.tracking import check_tracking
+
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # import mlflow now raises ImportError
+    cfg = load_config(ROOT / "configs" / "tiny.yaml", ["tracking=mlflow"])
+    with pytest.raises(MissingExtraError, match=r'pip install "nlp-ip\[mlflow\]"'):
+        check_tracking(cfg)
+
+
+@needs_mlflow
+def test_a_store_mlflow_cannot_open_stops_the_run_before_training(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.config import load_config
+    from training.run import train
+
+    # MLflow 3.17 refuses the plain-folder store unless MLFLOW_ALLOW_FILE_STORE is set
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    cfg = load_config(ROOT / "configs" / "tiny.yaml", ["tracking=mlflow"])
+    with pytest.raises(ConfigError, match=r"MLflow cannot open its tracking store.*"
+                                          r"MLFLOW_TRACKING_URI"):
+        train(cfg, tmp_path / "run", root=ROOT)
+    assert not (tmp_path / "run").exists()
+
+
+@needs_mlflow
+def test_a_training_run_logs_params_metrics_and_the_model(
+        tmp_path: Path, tiny_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import mlflow
+    import pandas as pd
+
+    from training.config import load_config
+    from training.run import train
+
+    use_local_store(monkeypatch, tmp_path)
+    # the TF-IDF kind trains in seconds; the logging is the same for every kind
+    cfg = load_config(ROOT / "configs" / "tiny.yaml",
+                      [f"data.cache_dir={tiny_cache}", "model.kind=tfidf", "tracking=mlflow"])
+    result = train(cfg, tmp_path / "run", root=ROOT)
+    runs = mlflow.search_runs(experiment_names=["tiny"], output_format="list")
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.info.run_name == "run"
+    assert run.data.params["config.model.kind"] == "tfidf"
+    assert run.data.params["config.training.learning_rate"] == "0.001"
+    best = result.metrics["model-best"]
+    assert run.data.metrics["validation.macro_f1"] == pytest.approx(best["validation"]["macro_f1"])
+    assert run.data.metrics["calibration.temperature"] == pytest.approx(
+        best["calibration"]["temperature"])
+    meta = json.loads((result.model_best / "nlp_ip.json").read_text(encoding="utf-8"))
+    assert run.data.tags["nlp_ip.model_version"] == meta["model_version"]
+    logged = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)}
+    assert {"config.yaml", "run.json", "metrics.json"} <= logged
+    model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    rows = model.predict(pd.DataFrame({"title": ["Chewy Vuiton plush dog toy"]}))
+    assert rows.loc[0, "model_version"] == meta["model_version"]
