@@ -1,4 +1,4 @@
-"""The container: Dockerfile and .dockerignore.
+"""The container (Dockerfile, .dockerignore) and the Kubernetes and KServe manifests.
 
 No Docker engine runs here: the fast tests read the Dockerfile's structure, and the slow
 one replays its steps with scripts/container_steps.sh and checks the server it builds.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from doc_snippets import doc_snippet
 
 if sys.version_info >= (3, 11):
@@ -34,6 +35,7 @@ _spec.loader.exec_module(steps)
 
 DOCKERFILE = steps.parse((ROOT / "Dockerfile").read_text(encoding="utf-8"))
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+KUBERNETES_MISSING = 'the kubernetes client is not installed: pip install "kubernetes==37.0.2"'
 
 
 def env_of(stage: Any) -> dict[str, str]:
@@ -161,6 +163,136 @@ def test_the_docs_docker_run_mounts_where_the_image_looks() -> None:
     published = [words[i + 1].split(":")[-1] for i, w in enumerate(words) if w == "-p"]
     assert published == [env["NLP_IP_PORT"]]
     assert "--user" in words  # the keys file is the host user's, mode 0600
+
+
+# -- Kubernetes and KServe ----------------------------------------------------------------
+def manifests(name: str) -> list[dict[str, Any]]:
+    return list(yaml.safe_load_all((ROOT / "deploy" / name).read_text(encoding="utf-8")))
+
+
+def schema_errors(data: Any, type_name: str, where: str = "") -> list[str]:
+    """Where ``data`` departs from the Kubernetes API type ``type_name``: unknown fields
+    (which the client's own deserializer skips silently) and wrong value types."""
+    from kubernetes.client import models
+
+    # the client spells containers "List[X]" and "Dict[str, X]" (older ones "list[X]",
+    # "dict(str, X)")
+    listed = re.fullmatch(r"[Ll]ist\[(.+)\]", type_name)
+    if listed:
+        if not isinstance(data, list):
+            return [f"{where}: expected a list"]
+        return [e for i, item in enumerate(data)
+                for e in schema_errors(item, listed.group(1), f"{where}[{i}]")]
+    mapped = re.fullmatch(r"Dict\[str, (.+)\]|dict\(str, (.+)\)", type_name)
+    if mapped:
+        if not isinstance(data, dict):
+            return [f"{where}: expected a mapping"]
+        inner = mapped.group(1) or mapped.group(2)
+        return [e for k, v in data.items() for e in schema_errors(v, inner, f"{where}.{k}")]
+    scalars = {"str": (str,), "int": (int,), "bool": (bool,), "float": (int, float),
+               "datetime": (str,), "date": (str,), "bytes": (str,), "object": (object,)}
+    if type_name in scalars:
+        ok = isinstance(data, scalars[type_name]) and not (
+            type_name in {"int", "float"} and isinstance(data, bool))
+        return [] if ok else [f"{where}: expected {type_name}, got {data!r}"]
+    cls = getattr(models, type_name)
+    if not isinstance(data, dict):
+        return [f"{where}: expected a {type_name} mapping"]
+    fields = {json_key: attr for attr, json_key in cls.attribute_map.items()}
+    errors = []
+    for key, value in data.items():
+        if key not in fields:
+            errors.append(f"{where}.{key}: not a field of {type_name}")
+        else:
+            errors += schema_errors(value, cls.openapi_types[fields[key]], f"{where}.{key}")
+    return errors
+
+
+def deserialize(data: dict[str, Any], type_name: str) -> Any:
+    """The client's own deserializer, which checks required fields and enums."""
+    from kubernetes.client import ApiClient
+
+    return ApiClient().deserialize(json.dumps(data), type_name, "application/json")
+
+
+#: KServe's fields of a predictor besides the pod spec's (v1beta1 ComponentExtensionSpec).
+KSERVE_PREDICTOR_FIELDS = {"minReplicas": int, "maxReplicas": int, "scaleTarget": int,
+                           "scaleMetric": str, "containerConcurrency": int, "timeout": int,
+                           "canaryTrafficPercent": int, "labels": dict, "annotations": dict}
+
+
+@pytest.fixture(scope="module")
+def kubernetes_client() -> None:
+    pytest.importorskip("kubernetes", reason=KUBERNETES_MISSING)
+
+
+def test_the_deployment_and_service_are_valid_kubernetes_objects(kubernetes_client: None) -> None:
+    kinds = {"Deployment": "V1Deployment", "Service": "V1Service"}
+    found = []
+    for doc in manifests("kubernetes.yaml"):
+        type_name = kinds[doc["kind"]]
+        assert schema_errors(doc, type_name, doc["kind"]) == []
+        found.append(deserialize(doc, type_name))
+    deployment, service = found
+    assert deployment.spec.selector.match_labels == deployment.spec.template.metadata.labels
+    assert service.spec.selector == deployment.spec.template.metadata.labels
+    (port,) = service.spec.ports
+    assert port.target_port in {p.name for p in deployment.spec.template.spec.containers[0].ports}
+
+
+def test_the_inference_service_is_a_kserve_custom_predictor(kubernetes_client: None) -> None:
+    (doc,) = manifests("kserve.yaml")
+    assert (doc["apiVersion"], doc["kind"]) == ("serving.kserve.io/v1beta1", "InferenceService")
+    assert set(doc) == {"apiVersion", "kind", "metadata", "spec"} and set(doc["spec"]) == {
+        "predictor"}
+    assert schema_errors(doc["metadata"], "V1ObjectMeta", "metadata") == []
+    predictor = dict(doc["spec"]["predictor"])
+    for key, kind in KSERVE_PREDICTOR_FIELDS.items():
+        if key in predictor:
+            assert isinstance(predictor.pop(key), kind), key
+    assert schema_errors(predictor, "V1PodSpec", "spec.predictor") == []
+    pod = deserialize(predictor, "V1PodSpec")
+    (container,) = pod.containers
+    assert container.name == "kserve-container" and len(container.ports) == 1
+
+
+@pytest.mark.parametrize("name", ["kubernetes.yaml", "kserve.yaml"])
+def test_the_pods_probe_secure_size_and_mount_as_the_image_expects(
+        name: str, kubernetes_client: None) -> None:
+    doc = manifests(name)[0]
+    spec = doc["spec"]["template"]["spec"] if doc["kind"] == "Deployment" else \
+        doc["spec"]["predictor"]
+    pod = deserialize({k: v for k, v in spec.items() if k not in KSERVE_PREDICTOR_FIELDS},
+                      "V1PodSpec")
+    (container,) = pod.containers
+    image_env = env_of(DOCKERFILE.stages[-1])
+    env = {e.name: e.value for e in container.env}
+    assert container.liveness_probe.http_get.path == "/healthz"
+    assert container.readiness_probe.http_get.path == "/readyz"
+    assert container.ports[0].container_port == int(image_env["NLP_IP_PORT"])
+    assert env["NLP_IP_HOST"] == "0.0.0.0"
+    assert pod.security_context.run_as_non_root is True
+    assert pod.security_context.run_as_user == int(
+        DOCKERFILE.stages[-1].all("USER")[-1].args.split(":")[0])
+    assert container.security_context.read_only_root_filesystem is True
+    assert container.security_context.allow_privilege_escalation is False
+    assert container.security_context.capabilities.drop == ["ALL"]
+    resources = container.resources
+    assert resources.requests["cpu"] == resources.limits["cpu"] == "2"
+    assert set(resources.requests) >= {"cpu", "memory"} <= set(resources.limits)
+    threads = next(e for e in container.env if e.name == "NLP_IP_NUM_THREADS")
+    assert threads.value_from.resource_field_ref.resource == "limits.cpu"
+    volumes = {v.name: v for v in pod.volumes}
+    mounts = {m.mount_path: m for m in container.volume_mounts}
+    keys_dir = str(Path(env["NLP_IP_API_KEYS_FILE"]).parent)
+    assert volumes[mounts[keys_dir].name].secret is not None
+    assert mounts[keys_dir].sub_path is None  # a directory mount: key changes reach the pod
+    assert volumes[mounts[keys_dir].name].secret.default_mode & 0o007 == 0
+    model = mounts[env["NLP_IP_MODEL"]]
+    assert model.read_only and volumes[model.name].persistent_volume_claim is not None
+    assert env["NLP_IP_MODEL"] == image_env["NLP_IP_MODEL"]
+    assert env["NLP_IP_API_KEYS_FILE"] == image_env["NLP_IP_API_KEYS_FILE"]
+    assert volumes[mounts["/tmp"].name].empty_dir is not None  # HOME=/tmp, writable
 
 
 # -- the steps themselves -------------------------------------------------------------------
