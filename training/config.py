@@ -180,6 +180,11 @@ class Config(_Strict):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    #: Where else the run is recorded: ``mlflow`` logs the resolved config (params), the
+    #: final metrics and model-best (a pyfunc model, :mod:`nlp_ip.mlflow`) to the MLflow
+    #: tracking store that ``MLFLOW_TRACKING_URI`` names, in the experiment ``name``.
+    #: Needs ``pip install "nlp-ip[mlflow]"``. The run folder is written either way.
+    tracking: Literal["none", "mlflow"] = "none"
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,8 @@ The run folder (spaCy's model-best/model-last + meta) holds:
   wall time, peak memory), ``metrics.json`` (final metrics), ``metrics.jsonl``
   and ``tensorboard/`` (training logs), ``train.log`` (written by the CLI);
 - ``checkpoints/`` (for ``--resume``), ``model-best/`` and ``model-last/``.
+
+With ``tracking: mlflow`` the run is also logged to MLflow (:mod:`training.tracking`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from training.config import Config
 from training.data import Example, load_splits
 from training.export import git_commit, make_meta, write_model_folder
 from training.metrics import expected_calibration_error, fit_temperature, summary
+from training.tracking import check_tracking, log_run
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +85,7 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
           root: Path | None = None) -> TrainResult:
     """Train, calibrate and export the model described by ``cfg`` into ``output``."""
     started = time.time()
+    check_tracking(cfg)
     run_dir = Path(output)
     _prepare_run_dir(cfg, run_dir, resume)
     splits = load_splits(cfg, root)
@@ -221,6 +225,8 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
                 "peak_rss_mb": round(peak_mb, 1), "resumed": resume}
     (run_dir / "run.json").write_text(json.dumps(run_info, indent=2) + "\n", encoding="utf-8")
     (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if cfg.tracking == "mlflow":
+        log_run(cfg, run_dir, run_dir / "model-best", results["model-best"])
     return TrainResult(run_dir, run_dir / "model-best", run_dir / "model-last", results)
 
 
