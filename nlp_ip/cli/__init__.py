@@ -29,6 +29,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "export": "nlp_ip.cli.export:register",
     "predict": "nlp_ip.cli.predict:register",
     "keys": "nlp_ip.cli.keys:register",
+    "models": "nlp_ip.cli.models:register",
     "review": "nlp_ip.cli.review:register",
     "serve": "nlp_ip.cli.serve:register",
     "signals": "nlp_ip.cli.signals:register",
