@@ -188,12 +188,12 @@ def _read_json_model(path: Path, model: type[_Record], what: str) -> Any:
                             "of the registry (it is written only by nlp-ip)") from exc
 
 
-def _make_read_only(folder: Path) -> None:
-    """Clear the write bits of every file and folder under ``folder`` (itself included)."""
+def _make_read_only(folder: Path, readable: int) -> None:
+    """Every file under ``folder`` to ``readable & 0o444``, every folder (itself included)
+    to ``readable & 0o555``: nobody may write, whoever may read the registry may read."""
     for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        mode = stat.S_IMODE(path.lstat().st_mode)
-        os.chmod(path, mode & ~0o222)
-    os.chmod(folder, stat.S_IMODE(folder.stat().st_mode) & ~0o222)
+        os.chmod(path, readable & (0o555 if path.is_dir() else 0o444))
+    os.chmod(folder, readable & 0o555)
 
 
 def _copy_hashed(source: Path, target: Path) -> dict[str, str]:
@@ -223,6 +223,8 @@ class Registry:
                     f"model registry {self.root} does not exist; create it by registering a "
                     f"model: nlp-ip models register MODEL_DIR --registry {self.root}")
             self.root.mkdir(parents=True, exist_ok=True)
+        # Versions are readable by whoever may read the registry folder, writable by nobody.
+        self._readable = stat.S_IMODE(self.root.stat().st_mode) & 0o555 | 0o500
 
     # -- paths -----------------------------------------------------------------
     def _model_root(self, name: str) -> Path:
@@ -350,7 +352,11 @@ class Registry:
     @contextlib.contextmanager
     def _locked(self, name: str) -> Iterator[None]:
         """An exclusive lock on ``name`` (flock: released when the process dies)."""
-        import fcntl
+        try:
+            import fcntl
+        except ImportError as exc:  # pragma: no cover - Windows
+            raise RegistryError("changing the registry needs POSIX file locks (fcntl); run "
+                                "nlp-ip models on Linux or macOS") from exc
 
         folder = self._model_root(name)
         folder.mkdir(parents=True, exist_ok=True)
@@ -409,6 +415,7 @@ class Registry:
         # Copy outside the lock (model folders are large); the rename below is atomic.
         staging = Path(tempfile.mkdtemp(prefix=".register-", dir=versions))
         try:
+            os.chmod(staging, self._readable | 0o200)  # mkdtemp made it private
             hashes = _copy_hashed(source, staging / MODEL_DIR)
             data_hashes: dict[str, str] = {}
             if files:
@@ -416,8 +423,8 @@ class Registry:
                 for filename, path in files.items():
                     shutil.copyfile(path, staging / DATA_DIR / filename)
                     data_hashes[filename] = file_sha256(staging / DATA_DIR / filename)
-                _make_read_only(staging / DATA_DIR)
-            _make_read_only(staging / MODEL_DIR)
+                _make_read_only(staging / DATA_DIR, self._readable)
+            _make_read_only(staging / MODEL_DIR, self._readable)
             with self._locked(name):
                 chosen = version or _next_version(versions)
                 target = versions / chosen

@@ -95,8 +95,15 @@ def test_versions_are_immutable(registry: Registry, tmp_path: Path) -> None:
     source = make_model(tmp_path / "a")
     registry.register(source, version="first")
     model = registry.model_path("clf", "first")
+    registry.root.chmod(0o750)  # whoever may read the registry may read its versions
+    assert stat.S_IMODE(registry.root.stat().st_mode) == 0o750
     for path in [model, *model.rglob("*")]:
-        assert stat.S_IMODE(path.stat().st_mode) & 0o222 == 0, path
+        assert stat.S_IMODE(path.stat().st_mode) == (0o555 if path.is_dir() else 0o444), path
+    group_only = Registry(registry.root)
+    group_only.register(source, version="second")
+    for path in [group_only.model_path("clf", "second"),
+                 *group_only.model_path("clf", "second").rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o550 if path.is_dir() else 0o440), path
     (source / "model.safetensors").write_bytes(b"changed after registration")
     assert (model / "model.safetensors").read_bytes() == b"weights m-1"  # a copy, not a link
     with pytest.raises(RegistryError, match=r"clf first exists already and versions are never "
@@ -254,6 +261,11 @@ def test_models_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "FORCED (hotfix)" in out and "by ana" in out
     assert main(["models", "rollback", "listing-classifier", "--registry", str(root)]) == 0
     assert "rolled back v2 -> v1" in capsys.readouterr().out
+    assert main(["models", "path", "listing-classifier", "--registry", str(root)]) == 0
+    assert capsys.readouterr().out.strip() == str(root / "listing-classifier/versions/v1/model")
+    assert main(["models", "path", "listing-classifier", "--stage", "staging", "--registry",
+                 str(root)]) == 1
+    assert "has no staging version; pass a VERSION or promote one" in capsys.readouterr().err
     assert main(["models", "show", "listing-classifier", "v2", "--verify", "--registry",
                  str(root)]) == 0
     shown = json.loads(capsys.readouterr().out)

@@ -46,6 +46,21 @@ _EXTRA_OF_MODULE = {"datasets": "train", "accelerate": "train", "sklearn": "trai
                     "onnx": "onnx", "onnxruntime": "onnx"}
 
 
+def command_group(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                  *, help: str, description: str
+                  ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """A command with sub-commands (``nlp-ip review build``); alone it prints its help."""
+    parser = subparsers.add_parser(name, help=help, description=description)
+    sub = parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=show_help)
+    return sub
+
+
 def _load(spec: str) -> Register:
     module_name, _, attr = spec.partition(":")
     module = importlib.import_module(module_name)

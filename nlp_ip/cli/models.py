@@ -27,20 +27,16 @@ def registry_root(value: Path | None) -> Path:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``models`` command group."""
-    parser = subparsers.add_parser(
-        "models", help="the model registry: list, register, promote, roll back versions",
+    from nlp_ip.cli import command_group
+
+    sub = command_group(
+        subparsers, "models", help="the model registry: list, register, promote, roll back "
+                                   "versions",
         description="A registry of immutable model versions on the file system, with a "
                     "production pointer that changes atomically. See docs/lifecycle.md. "
                     "Example: nlp-ip models register runs/default/model-best --name "
                     "listing-classifier; nlp-ip models promote listing-classifier v1 "
                     "--stage production")
-    sub = parser.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
-
-    def show_help(args: argparse.Namespace) -> int:
-        parser.print_help()
-        return 2
-
-    parser.set_defaults(func=show_help)
 
     listing = sub.add_parser("list", help="model names, their versions and stages")
     listing.add_argument("name", nargs="?", help="only this model name")
@@ -55,6 +51,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                       help="also check every file against its registered sha256")
     add_registry_argument(show)
     show.set_defaults(func=_show)
+
+    path = sub.add_parser("path", help="print the model folder of a stage or a version",
+                          description="Print the model folder of NAME's production version "
+                                      "(or --stage, or VERSION), e.g. nlp-ip review build "
+                                      "--model \"$(nlp-ip models path listing-classifier)\" ...")
+    path.add_argument("name")
+    path.add_argument("version", nargs="?", help="a version (default: the stage's)")
+    path.add_argument("--stage", default="production")
+    add_registry_argument(path)
+    path.set_defaults(func=_path)
 
     reg = sub.add_parser("register", help="copy a model folder in as a new, read-only version")
     reg.add_argument("model", type=Path, metavar="DIR", help="model folder (nlp-ip train/export)")
@@ -147,6 +153,19 @@ def _show(args: argparse.Namespace) -> int:
         code = 1 if problems else 0
     print(json.dumps(out, indent=2))
     return code
+
+
+def _path(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    version = args.version or registry.stage(args.name, args.stage)
+    if version is None:
+        from nlp_ip.errors import RegistryError
+
+        raise RegistryError(f"{args.name} has no {args.stage} version; pass a VERSION or promote "
+                            f"one: nlp-ip models promote {args.name} VERSION --stage "
+                            f"{args.stage}")
+    print(registry.model_path(args.name, version))
+    return 0
 
 
 def _register(args: argparse.Namespace) -> int:
