@@ -206,6 +206,15 @@ def exact_text_key(title: str, description: str = "") -> str:
     return hashlib.sha1(f"{title}\x00{description}".encode()).hexdigest()
 
 
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 @dataclass
 class LoadReport:
     """What reading a file found: counts, bad rows, duplicates and label conflicts."""

@@ -31,6 +31,7 @@ def loaded_after_import(*modules: str) -> list[str]:
     ("nlp_ip.serve",),
     ("nlp_ip.serve.app", "nlp_ip.serve.keys", "nlp_ip.client", "nlp_ip.cli.serve",
      "nlp_ip.cli.keys"),
+    ("nlp_ip.registry", "nlp_ip.cli.models"),
 ])
 def test_inference_and_serving_do_not_load_the_training_stack(modules: tuple[str, ...]) -> None:
     assert loaded_after_import(*modules) == []

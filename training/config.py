@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -264,23 +264,35 @@ def _suggest(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return f"; valid keys here: {', '.join(options)}"
 
 
-def validate_config(raw: dict[str, Any], source: str = "config") -> Config:
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validate_model(model: type[ModelT], raw: dict[str, Any], source: str = "config") -> ModelT:
+    """``raw`` validated as ``model``; every problem named with its key path (and, for an
+    unknown key, the closest valid one) in one :class:`ConfigError`."""
     try:
-        return Config.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
             path = ".".join(str(p) for p in loc)
             if err["type"] == "extra_forbidden":
-                problems.append(f"unknown key '{path}'{_suggest(Config, loc)}")
+                problems.append(f"unknown key '{path}'{_suggest(model, loc)}")
             else:
                 problems.append(f"'{path}': {err['msg']} (got {err.get('input')!r})")
         raise ConfigError(f"{source} does not validate: " + "; ".join(problems)) from None
 
 
+def validate_config(raw: dict[str, Any], source: str = "config") -> Config:
+    return validate_model(Config, raw, source)
+
+
+def read_config_file(path: str | Path, overrides: list[str] | None = None) -> dict[str, Any]:
+    """The raw mapping of a config file (``extends`` followed, overrides applied)."""
+    return apply_overrides(_read_yaml(Path(path)), overrides or [])
+
+
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Read a config file (following ``extends``), apply overrides, validate."""
-    raw = _read_yaml(Path(path))
-    raw = apply_overrides(raw, overrides or [])
-    return validate_config(raw, source=str(path))
+    return validate_config(read_config_file(path, overrides), source=str(path))

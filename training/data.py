@@ -26,7 +26,7 @@ from typing import Any
 from nlp_ip.atomic import atomic_folder
 from nlp_ip.brands import load_catalog
 from nlp_ip.errors import ConfigError
-from nlp_ip.io import read_listings
+from nlp_ip.io import file_sha256, read_listings
 from nlp_ip.schema import Listing
 from training.config import Config, GenerateSpec
 
@@ -54,14 +54,6 @@ class Splits:
         return {"files": dict(self.files), "combined": combined,
                 "sizes": {"train": len(self.train), "validation": len(self.validation),
                           "test": len(self.test)}}
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,

@@ -17,6 +17,7 @@ import json
 import logging
 import resource
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,14 +83,21 @@ def _prepare_run_dir(cfg: Config, run_dir: Path, resume: bool) -> None:
 
 
 def train(cfg: Config, output: str | Path, *, resume: bool = False,
-          root: Path | None = None) -> TrainResult:
-    """Train, calibrate and export the model described by ``cfg`` into ``output``."""
+          root: Path | None = None,
+          fingerprint_extra: Mapping[str, Any] | None = None) -> TrainResult:
+    """Train, calibrate and export the model described by ``cfg`` into ``output``.
+
+    ``fingerprint_extra`` adds entries to the data fingerprint (``run.json`` and the
+    model folders' ``nlp_ip.json``); ``nlp-ip retrain`` records there which reviewer
+    decisions the run trained on.
+    """
     started = time.time()
     check_tracking(cfg)
     run_dir = Path(output)
     _prepare_run_dir(cfg, run_dir, resume)
     splits = load_splits(cfg, root)
     fingerprint = splits.fingerprint()
+    fingerprint.update(fingerprint_extra or {})
     logger.info("data: %s", fingerprint["sizes"])
     train_cols = _columns(splits.train, cfg.text.hints)
     val_cols = _columns(splits.validation, cfg.text.hints)

@@ -29,6 +29,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "export": "nlp_ip.cli.export:register",
     "predict": "nlp_ip.cli.predict:register",
     "keys": "nlp_ip.cli.keys:register",
+    "models": "nlp_ip.cli.models:register",
     "review": "nlp_ip.cli.review:register",
     "serve": "nlp_ip.cli.serve:register",
     "signals": "nlp_ip.cli.signals:register",
@@ -43,6 +44,21 @@ _EXTRA_OF_MODULE = {"datasets": "train", "accelerate": "train", "sklearn": "trai
                     "httpx": "serve", "prometheus_client": "serve", "jinja2": "review",
                     "cleanlab": "review", "multipart": "review", "ray": "distributed",
                     "onnx": "onnx", "onnxruntime": "onnx"}
+
+
+def command_group(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                  *, help: str, description: str
+                  ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """A command with sub-commands (``nlp-ip review build``); alone it prints its help."""
+    parser = subparsers.add_parser(name, help=help, description=description)
+    sub = parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=show_help)
+    return sub
 
 
 def _load(spec: str) -> Register:

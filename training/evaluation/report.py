@@ -407,28 +407,37 @@ def _definitions() -> str:
     return f'<section id="definitions"><h2>Definitions</h2><table>{body}</table></section>'
 
 
+def html_page(title: str, heading: str, meta: Sequence[str], sections: Sequence[str]) -> str:
+    """A complete offline page in the report's style: ``meta`` items are escaped,
+    ``sections`` are HTML. The CSP forbids every network load."""
+    csp = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+           "base-uri 'none'; form-action 'none'")
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    head_meta = " · ".join(_e(x) for x in (*meta, created))
+    return "".join([
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
+        '<meta name="viewport" content="width=device-width,initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{CSS}</style></head><body><main>",
+        f"<h1>{_e(heading)}</h1>", f'<div class="meta">{head_meta}</div>',
+        *sections,
+        "</main></body></html>\n",
+    ])
+
+
 def render_report(inputs: ReportInputs) -> str:
     """The complete HTML page as a string."""
     m = inputs.metrics
     model = inputs.model
     data = inputs.data
-    created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    head_meta = " · ".join(_e(x) for x in (
-        f"model {model.get('model_version', '?')} ({model.get('kind', '?')}, backend "
-        f"{model.get('backend', '?')})",
-        f"data {data.get('path', '?')}" + (f" split {data['split']}" if data.get("split")
-                                           else ""),
-        f"{m.get('n', 0)} rows", created))
-    csp = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-           "base-uri 'none'; form-action 'none'")
-    return "".join([
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
-        '<meta name="viewport" content="width=device-width,initial-scale=1">',
-        f"<title>nlp-ip evaluation: {_e(model.get('model_version', ''))}</title>",
-        f"<style>{CSS}</style></head><body><main>",
-        "<h1>nlp-ip evaluation report</h1>", f'<div class="meta">{head_meta}</div>',
-        _summary(m), _policy(m), _confusion(m), _calibration(m, inputs.probs, inputs.y_true),
-        _slices(m), _contrast(m), _errors(inputs), _cases(inputs), _definitions(),
-        "</main></body></html>\n",
-    ])
+    meta = (f"model {model.get('model_version', '?')} ({model.get('kind', '?')}, backend "
+            f"{model.get('backend', '?')})",
+            f"data {data.get('path', '?')}" + (f" split {data['split']}" if data.get("split")
+                                               else ""),
+            f"{m.get('n', 0)} rows")
+    return html_page(
+        f"nlp-ip evaluation: {model.get('model_version', '')}", "nlp-ip evaluation report",
+        meta, [_summary(m), _policy(m), _confusion(m),
+               _calibration(m, inputs.probs, inputs.y_true), _slices(m), _contrast(m),
+               _errors(inputs), _cases(inputs), _definitions()])
