@@ -183,3 +183,29 @@ async def test_server_runs_the_cascade_and_counts_skipped_listings(
                       if p in (LABEL2ID["legitimate"], LABEL2ID["infringing"])))
     assert "nlp_ip_cascade_listings_total 12.0" in text
     assert f"nlp_ip_cascade_skipped_total {float(skipped)}" in text
+
+
+def test_bench_cascade_runs_side_by_side(blend_folder: Path, tmp_path: Path) -> None:
+    """benchmarks/bench_cascade.py end to end on the tiny blend (smoke: figures exist)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_cascade",
+                                                  ROOT / "benchmarks" / "bench_cascade.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def change(meta: object) -> None:
+        meta.blend.cascade = CascadeMeta(thresholds={"legitimate": 0.0})  # type: ignore[attr-defined]
+
+    update_meta(blend_folder, change)
+    seed = str(ROOT / "data" / "seed" / "listings.jsonl")
+    out = tmp_path / "cascade.json"
+    assert bench.main(["--model", str(blend_folder), "--data", seed, "--n", "60",
+                       "--rounds", "1", "--backend", "torch-fp32",
+                       "--quality", f"{seed}:test", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["n"] == 60 and set(result["listings_per_s"]) == {"full", "cascade"}
+    assert 0.0 <= result["skipped_share"] <= 1.0 and result["label_agreement"] <= 1.0
+    (quality,) = result["quality"].values()
+    assert set(quality["paired_ci95_cascade_minus_full"]) >= {"macro_f1", "infringing_recall"}
