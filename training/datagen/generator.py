@@ -44,7 +44,7 @@ from training.datagen.voices import VOICE_NAMES, VOICES, render
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1.1"
+GENERATOR_VERSION = "1.2"  # 1.2: no litigated parody product is a template
 #: Row share of each split.
 DEFAULT_PROPORTIONS: dict[str, float] = {"train": 0.8, "validation": 0.1, "test": 0.1}
 #: Language of a row: the first code is the title's, the second the description's.

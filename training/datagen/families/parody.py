@@ -152,13 +152,14 @@ def par_slogan_print(c: Ctx, b: Brand) -> Draft:
 
 @family("par.tote.cartoon", scenario="cartoon_tote", difficulty="easy", brand=ANY_BRAND)
 def par_tote_cartoon(c: Ctx, b: Brand) -> Draft:
-    """'My Other Bag'-style canvas tote printed with a cartoon of a luxury bag."""
+    """Canvas tote printed with a cartoon of a luxury bag (the guide's cartoon-tote parody,
+    in wording of its own: no litigated product's name is a template)."""
     line = c.line(b)
     title = [
         c.choice(
             (
-                f"My Other Bag canvas tote – cartoon {c.mention(b, allow_initials=False)} print",
-                f"'My other bag is a {line}' canvas tote",
+                f"Doodle canvas tote – cartoon {c.mention(b, allow_initials=False)} print",
+                f"'My dream bag is a {line}' cartoon canvas tote",
                 f"Canvas tote with cartoon drawing of a {line}",
                 f"Cartoon {line} print cotton shopper",
             )
@@ -171,7 +172,7 @@ def par_tote_cartoon(c: Ctx, b: Brand) -> Draft:
         title,
         desc,
         low_price(c, 15, 60),
-        brand_field=c.choice((None, "My Other Bag", "Handmade")),
+        brand_field=c.choice((None, "Doodle Totes", "Handmade")),
         condition=condition(c, 0.8),
         item="canvas tote",
         facts=c.facts_for("tote"),
