@@ -24,7 +24,7 @@ ENV VENV=/opt/venv PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY nlp_ip ./nlp_ip
-COPY training ./training
+COPY nlp_ip_train ./nlp_ip_train
 COPY data/brands.yaml ./data/brands.yaml
 RUN python -m venv "$VENV"
 RUN "$VENV/bin/pip" wheel --no-deps --wheel-dir dist .

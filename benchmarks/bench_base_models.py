@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python benchmarks/bench_base_models.py --configs configs/default.yaml \\
         --steps 8 --threads 2 --data data/seed/listings.jsonl
 
-For each config the model and tokenizer come from ``training.transformer.build_model``
+For each config the model and tokenizer come from ``nlp_ip_train.transformer.build_model``
 (the classifier the Trainer fine-tunes) and the texts from the shared text builder
 (``text.hints`` of the config). Token counts are over every listing of ``--data``
 (no model is scored). A training step is what the Trainer does per batch: forward,
@@ -50,7 +50,7 @@ class _Stepper:
     def __init__(self, cfg: Any, texts: list[str]) -> None:
         import torch
 
-        from training.transformer import build_model
+        from nlp_ip_train.transformer import build_model
 
         self.cfg = cfg
         self.model, self.tokenizer = build_model(cfg)
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from nlp_ip.text import build_model_inputs
-    from training.config import load_config
+    from nlp_ip_train.config import load_config
 
     if args.threads:
         torch.set_num_threads(args.threads)

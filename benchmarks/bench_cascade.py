@@ -45,7 +45,7 @@ DEFAULT_MIX = "legitimate=0.85,lookalike=0.08,infringing=0.05,parody=0.02"
 
 def traffic(data: Sequence[str], n: int, mix: dict[str, float], seed: int) -> list[Any]:
     """``n`` labeled listings from ``data`` whose labels follow ``mix``."""
-    from training.evaluation.data import load_labeled
+    from nlp_ip_train.evaluation.data import load_labeled
 
     pools: dict[str, list[Any]] = {}
     for listing in load_labeled(list(data)):
@@ -71,7 +71,7 @@ def _quality(y: np.ndarray, probs: np.ndarray, policy: Any) -> tuple[np.ndarray,
 def _summary(y: np.ndarray, pred: np.ndarray, dec: np.ndarray) -> dict[str, float]:
     """Macro-F1, infringing recall (remove + review) and over-enforcement of one model."""
     from nlp_ip.labels import LABEL2ID, Label
-    from training.metrics import macro_f1
+    from nlp_ip_train.metrics import macro_f1
 
     infringing = y == LABEL2ID[Label.INFRINGING.value]
     return {"macro_f1": round(float(macro_f1(y, pred)), 4),
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from nlp_ip.doctor import environment_report
     from nlp_ip.inference import ListingClassifier
-    from training.evaluation.bootstrap import paired_differences
-    from training.evaluation.data import label_ids, load_labeled
+    from nlp_ip_train.evaluation.bootstrap import paired_differences
+    from nlp_ip_train.evaluation.data import label_ids, load_labeled
 
     env = environment_report()
     print(f"CPU: {env['cpu']['model']}; instructions {', '.join(env['cpu']['instruction_sets'])}"

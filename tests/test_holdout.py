@@ -7,10 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 from nlp_ip.io import read_listings
-from training.config import load_config
-from training.data import _expand
-from training.datagen.splits import find_leakage
-from training.lifecycle.config import LIFECYCLE_CONFIGS
+from nlp_ip_train.config import load_config
+from nlp_ip_train.data import _expand
+from nlp_ip_train.datagen.splits import find_leakage
+from nlp_ip_train.lifecycle.config import LIFECYCLE_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLDOUT = ROOT / "data" / "holdout" / "listings.jsonl"

@@ -11,9 +11,9 @@ import pytest
 from nlp_ip.errors import ConfigError
 from nlp_ip.labels import LABEL2ID
 from nlp_ip.policy import DecisionPolicy
-from training.lifecycle.config import GateConfig, LifecycleConfig, load_lifecycle_config
-from training.lifecycle.decisions import ReviewDecision, merge_decisions, split_recent
-from training.lifecycle.gate import compare_set
+from nlp_ip_train.lifecycle.config import GateConfig, LifecycleConfig, load_lifecycle_config
+from nlp_ip_train.lifecycle.decisions import ReviewDecision, merge_decisions, split_recent
+from nlp_ip_train.lifecycle.gate import compare_set
 
 ROOT = Path(__file__).resolve().parents[1]
 HOUR = 3600.0

@@ -172,7 +172,7 @@ def test_log_model_refuses_a_folder_that_is_not_a_model(tmp_path: Path,
 
 # -- training: tracking: mlflow ------------------------------------------------------
 def test_tracking_is_off_by_default_and_checked() -> None:
-    from training.config import load_config
+    from nlp_ip_train.config import load_config
 
     assert load_config(ROOT / "configs" / "default.yaml").tracking == "none"
     assert load_config(ROOT / "configs" / "tiny.yaml", ["tracking=mlflow"]).tracking == "mlflow"
@@ -182,8 +182,8 @@ def test_tracking_is_off_by_default_and_checked() -> None:
 
 def test_tracking_mlflow_without_mlflow_names_the_pip_line(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from training.config import load_config
-    from training.tracking import check_tracking
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.tracking import check_tracking
 
     monkeypatch.setitem(sys.modules, "mlflow", None)  # import mlflow now raises ImportError
     cfg = load_config(ROOT / "configs" / "tiny.yaml", ["tracking=mlflow"])
@@ -194,8 +194,8 @@ def test_tracking_mlflow_without_mlflow_names_the_pip_line(
 @needs_mlflow
 def test_a_store_mlflow_cannot_open_stops_the_run_before_training(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     # MLflow 3.17 refuses the plain-folder store unless MLFLOW_ALLOW_FILE_STORE is set
     monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
@@ -215,8 +215,8 @@ def test_a_training_run_logs_params_metrics_and_the_model(
     import mlflow
     import pandas as pd
 
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     use_local_store(monkeypatch, tmp_path)
     # the TF-IDF kind trains in seconds; the logging is the same for every kind

@@ -13,9 +13,9 @@ import nlp_ip.cli
 from nlp_ip.cli import main
 from nlp_ip.registry import Registry
 from nlp_ip.review.store import SUSPECT, ReviewStore, utc_now
-from training.lifecycle.config import GateConfig, GateSet, load_lifecycle_config
-from training.lifecycle.gate import gate_version
-from training.lifecycle.retrain import retrain
+from nlp_ip_train.lifecycle.config import GateConfig, GateSet, load_lifecycle_config
+from nlp_ip_train.lifecycle.gate import gate_version
+from nlp_ip_train.lifecycle.retrain import retrain
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_retrain_registers_a_candidate_from_reviewer_decisions(
     registry.promote("clf", "v2", force=True, reason="test: tiny models", by="ana")
     decide(a, 4, "infringing", "ana")
     monkeypatch.setitem(nlp_ip.cli.BUILTIN_COMMANDS, "retrain",
-                        "training.lifecycle.cli:register_retrain")
+                        "nlp_ip_train.lifecycle.cli:register_retrain")
     monkeypatch.chdir(ROOT)
     config = tmp_path / "retrain.yaml"
     config.write_text(f"extends: {ROOT / 'configs' / 'retrain.yaml'}\nregistry: "

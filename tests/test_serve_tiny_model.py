@@ -263,7 +263,7 @@ clf = ListingClassifier.from_pretrained({str(tiny_model)!r}, backend={BACKEND!r}
 clf.predict(["a listing"])
 create_app(ServeSettings(model={str(tiny_model)!r}, api_keys_file={str(path)!r}), clf)
 print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} &
-                        {{'training', 'datasets', 'sklearn'}})))
+                        {{'nlp_ip_train', 'datasets', 'sklearn'}})))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=300, cwd=ROOT)

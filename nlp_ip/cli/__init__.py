@@ -5,7 +5,7 @@ that adds a parser and sets ``func`` to a handler taking the parsed namespace
 and returning an exit code. The runtime's own commands are listed in
 ``BUILTIN_COMMANDS``; the training side registers its commands through the
 ``nlp_ip.commands`` entry-point group in ``pyproject.toml``, so this package
-never imports ``training`` itself. Modules import their heavy dependencies
+never imports ``nlp_ip_train`` itself. Modules import their heavy dependencies
 inside the handler, which keeps ``nlp-ip --help`` fast.
 """
 

@@ -228,7 +228,7 @@ class ListingClassifier:
             raise ModelLoadError(
                 f"{folder} was trained with text builder v{meta.text.builder_version}, but this "
                 f"nlp-ip builds inputs with v{TEXT_BUILDER_VERSION}; served inputs would differ "
-                "from training inputs. Retrain the model or install the nlp-ip version that "
+                "from nlp_ip_train inputs. Retrain the model or install the nlp-ip version that "
                 "trained it"
             )
         threads = num_threads or default_threads()
