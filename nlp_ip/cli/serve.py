@@ -23,6 +23,8 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
                                       "listings it is sure of (see docs/serving.md)"}),
     "--no-cascade": ("cascade", {"action": "store_const", "const": False,
                                  "help": "always run the full blend"}),
+    "--registry": ("registry", {"metavar": "DIR"}),
+    "--registry-poll": ("registry_poll_s", {"type": float, "metavar": "SECONDS"}),
     "--keys-file": ("api_keys_file", {"metavar": "FILE"}),
     "--no-auth": ("auth", {"action": "store_const", "const": False,
                            "help": "serve without API keys (loopback hosts only)"}),

@@ -23,7 +23,7 @@ from nlp_ip.labels import LABEL_NAMES  # noqa: E402
 from nlp_ip.serve.dependencies import api_key  # noqa: E402
 from nlp_ip.serve.handlers import add_error_handlers  # noqa: E402
 from nlp_ip.serve.middleware import RequestContextMiddleware  # noqa: E402
-from nlp_ip.serve.routes import classify, docs, ops  # noqa: E402
+from nlp_ip.serve.routes import admin, classify, docs, ops  # noqa: E402
 from nlp_ip.serve.settings import ServeSettings  # noqa: E402
 from nlp_ip.serve.state import ServerState  # noqa: E402
 
@@ -63,6 +63,7 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
         (classify.classify_router(settings), "classify"),
         (classify.router, "classify"),
         (ops.metrics_router, "metrics"),
+        (admin.router, "admin"),
         (ops.health_router, None),
         (docs.router, None if settings.public_docs else "classify"),
     ]

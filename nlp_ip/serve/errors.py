@@ -10,6 +10,8 @@ NotReadyError              503     ``not_ready`` (+ ``Retry-After``)
 RequestTimeoutError        503     ``timeout``
 AuthenticationError        401     ``unauthenticated``
 PermissionDeniedError      403     ``forbidden``
+ModelLoadError             409     ``model_not_loaded`` (a reload failed; the old model serves)
+RegistryError              409     ``registry_error`` (the registry has no production version)
 anything else              500     ``internal_error``
 =========================  ======  ===================
 
@@ -39,10 +41,12 @@ from nlp_ip.errors import (
     FieldError,
     InputTooLargeError,
     InvalidInputError,
+    ModelLoadError,
     NlpIpError,
     NotReadyError,
     OverloadedError,
     PermissionDeniedError,
+    RegistryError,
     RequestTimeoutError,
 )
 
@@ -55,6 +59,8 @@ ERROR_TABLE: tuple[tuple[type[BaseException], int, str], ...] = (
     (RequestTimeoutError, 503, "timeout"),
     (AuthenticationError, 401, "unauthenticated"),
     (PermissionDeniedError, 403, "forbidden"),
+    (ModelLoadError, 409, "model_not_loaded"),
+    (RegistryError, 409, "registry_error"),
 )
 
 #: Messages that replace the exception text, so these answers leak nothing.

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 FILE_FORMAT = "nlp-ip-api-keys"
 FILE_VERSION = 1
-SCOPES: tuple[str, ...] = ("classify", "metrics")
+SCOPES: tuple[str, ...] = ("classify", "metrics", "admin")
 DEFAULT_SCOPES: tuple[str, ...] = ("classify",)
 #: scrypt cost: 16 MiB of memory and ~20-60 ms per hash on a server core.
 SCRYPT_PARAMS: dict[str, int] = {"n": 2**14, "r": 8, "p": 1}

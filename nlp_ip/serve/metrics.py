@@ -17,6 +17,7 @@ metric                                      meaning
 ``nlp_ip_rejections_total``                 refused requests by reason
 ``nlp_ip_model_info``                       1, labelled with model version and backend
 ``nlp_ip_ready``                            1 when the model is loaded and warm
+``nlp_ip_model_reloads_total``              hot swaps of the model, by result
 ``nlp_ip_cascade_listings_total``           listings scored with the cascade on
 ``nlp_ip_cascade_skipped_total``            of those, decided by the TF-IDF part alone
 ==========================================  ==========================================
@@ -67,6 +68,9 @@ class ServerMetrics:
             registry=r)
         self.ready = prom.Gauge(  # type: ignore[attr-defined]
             "nlp_ip_ready", "1 when the model is loaded and warm", registry=r)
+        self.reloads = prom.Counter(  # type: ignore[attr-defined]
+            "nlp_ip_model_reloads", "Hot swaps of the model, by result (swapped, failed)",
+            ["result"], registry=r)
         self._cascade_registered = False
 
     def watch_cascade(self, classifier: object) -> None:

@@ -321,6 +321,7 @@ class Ready(BaseModel):
 _ERROR_DESCRIPTIONS = {
     401: "missing or invalid API key", 403: "the key lacks this endpoint's scope",
     413: "body or listing count over the limit", 422: "invalid input, per field",
+    409: "the new model could not be loaded (the old one keeps serving)",
     429: "queue full; retry after Retry-After seconds",
     503: "not ready, shutting down, or the request timed out"}
 
@@ -335,3 +336,13 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
                                                 "schema": {"type": "string"}}}
         out[status] = entry
     return out
+
+
+class ReloadResult(BaseModel):
+    """Answer of ``POST /v1/admin/reload``."""
+
+    reloaded: bool = Field(description="false when the version to serve was already served")
+    model_version: str = Field(description="the version served from now on")
+    previous_version: str
+    reason: str
+    seconds: float | None = Field(default=None, description="load, warm-up, switch and drain")

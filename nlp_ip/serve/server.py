@@ -21,8 +21,13 @@ def run_server(settings: ServeSettings) -> int:
     from nlp_ip.artifact import read_meta
     from nlp_ip.serve.app import create_app
 
-    if settings.model is not None:
-        read_meta(settings.model)  # fail before binding the port if the folder is wrong
+    if settings.model is not None:  # fail before binding the port if the folder is wrong
+        if settings.registry is not None:
+            from nlp_ip.registry import Registry
+
+            read_meta(Registry(settings.registry).production(str(settings.model)))
+        else:
+            read_meta(settings.model)
     app = create_app(settings)
     config = uvicorn.Config(  # type: ignore[attr-defined]
         app, host=settings.host, port=settings.port, log_level=settings.log_level,

@@ -56,6 +56,13 @@ class ServeSettings(BaseModel):
         description="token budget of one forward pass inside an engine call (default: the "
                     "backend's measured best); a micro-batch larger than this is split into "
                     "forward passes that the workers run in parallel")
+    registry: Path | None = Field(
+        default=None,
+        description="model registry folder (`nlp-ip models`): --model then names a registered "
+                    "model, and the server serves its production version and follows it")
+    registry_poll_s: float = Field(
+        default=5.0, ge=0.2, le=3600,
+        description="how often the server checks the registry's production pointer")
     cascade: bool | None = Field(
         default=None,
         description="blend folders: let the TF-IDF part decide alone the listings it is sure "

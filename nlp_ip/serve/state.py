@@ -8,7 +8,10 @@ dependencies in :mod:`nlp_ip.serve.dependencies`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +100,12 @@ class ServerState:
             max_queue_delay_s=settings.max_queue_delay_s,
             concurrency=self.engine_concurrency, metrics=self.metrics)
         self._loader: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
+        self._reload_lock: asyncio.Lock | None = None
+        #: batches each loaded model is computing now (a swapped-out model is freed at 0)
+        self._in_use: dict[int, int] = {}
+        self._in_use_lock = threading.Lock()
+        self._stamp: object = None
         self._max_length = 128
         # spaCy pipelines are not shared between threads: one thread for ?explain=true.
         self._explain_pool: ThreadPoolExecutor | None = None
@@ -126,24 +135,51 @@ class ServerState:
         return min(self._max_length, 8 + chars // 4)
 
     def _run_batch(self, rows: list[Listing]) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in self.classifier.predict(rows)]
+        # One model per batch, read once: a request's rows are never split between the
+        # versions of a hot swap, and every answer names the version that made it.
+        classifier = self.classifier
+        key = id(classifier)
+        with self._in_use_lock:
+            self._in_use[key] = self._in_use.get(key, 0) + 1
+        try:
+            return [p.to_dict() for p in classifier.predict(rows)]
+        finally:
+            with self._in_use_lock:
+                self._in_use[key] -= 1
 
-    def _load(self) -> Any:
+    def model_folder(self) -> Path:
+        """The folder to serve: ``--model``, or the registry's production version of it."""
+        s = self.settings
+        assert s.model is not None
+        if s.registry is None:
+            return Path(s.model)
+        from nlp_ip.registry import Registry
+
+        return Registry(s.registry).production(str(s.model))
+
+    def _load(self, folder: Path | None = None) -> Any:
         from nlp_ip.inference import ListingClassifier
 
         s = self.settings
         return ListingClassifier.from_pretrained(
-            s.model, backend=s.backend, num_threads=s.num_threads,  # type: ignore[arg-type]
+            folder or self.model_folder(), backend=s.backend, num_threads=s.num_threads,
             workers=self.workers, max_batch_tokens=s.engine_batch_tokens, cascade=s.cascade)
 
-    def _warm(self) -> None:
+    @staticmethod
+    def _warm_model(classifier: Any) -> tuple[int, float]:
+        """Run warm-up batches; ``(rows, seconds)`` of the last one."""
+        n, seconds = 0, 0.0
         for n in (1, 8, 32):
             started = time.perf_counter()
-            self.classifier.predict([{"title": _WARMUP_TEXTS[i % 3],
-                                      "description": _WARMUP_TEXTS[(i + 1) % 3] * (i % 3)}
-                                     for i in range(n)])
+            classifier.predict([{"title": _WARMUP_TEXTS[i % 3],
+                                 "description": _WARMUP_TEXTS[(i + 1) % 3] * (i % 3)}
+                                for i in range(n)])
+            seconds = time.perf_counter() - started
+        return n, seconds
+
+    def _warm(self) -> None:
         # a first estimate of the engine rate, for the queue's delay bound
-        self.batcher.record_rate(n, time.perf_counter() - started)
+        self.batcher.record_rate(*self._warm_model(self.classifier))
 
     async def _load_and_warm(self) -> None:
         loop = asyncio.get_running_loop()
@@ -172,14 +208,123 @@ class ServerState:
                     self.classifier.model_version, self.classifier.backend_name,
                     time.perf_counter() - started)
 
+    # -- hot swap ------------------------------------------------------------------------
+    async def reload(self, reason: str) -> dict[str, Any]:
+        """Load the model to serve now beside the current one, warm it, switch, drain, free.
+
+        The new version is loaded and warmed off the event loop while the old one keeps
+        answering; the switch is one assignment, so each batch (and so each request) runs
+        on one version; the old model is closed once no batch uses it any more. A
+        failure leaves the old model serving and raises (``ModelLoadError`` or
+        ``RegistryError``: HTTP 409). One reload at a time; a reload that finds the same
+        version already served does nothing.
+        """
+        from nlp_ip.artifact import read_meta
+
+        if self._reload_lock is None:
+            self._reload_lock = asyncio.Lock()
+        async with self._reload_lock:
+            self.require_ready()
+            loop = asyncio.get_running_loop()
+            started = time.perf_counter()
+            old = self.classifier
+            folder = await loop.run_in_executor(None, self.model_folder)
+            version = read_meta(folder).model_version
+            if version == old.meta.model_version and Path(folder) == Path(old.folder):
+                return {"reloaded": False, "model_version": old.model_version,
+                        "previous_version": old.model_version, "reason": reason}
+            try:
+                new = await loop.run_in_executor(None, self._load, folder)
+                await loop.run_in_executor(None, self._warm_model, new)
+            except Exception:
+                self.metrics.reloads.labels("failed").inc()
+                logger.exception("reload (%s) of %s failed; still serving %s", reason, folder,
+                                 old.model_version)
+                raise
+            self.classifier = new  # the switch: the next batch runs on the new version
+            self._max_length = int(new.meta.text.max_length)
+            self.metrics.model_info.clear()
+            self.metrics.model_info.labels(new.model_version, new.backend_name).set(1)
+            self.metrics.reloads.labels("swapped").inc()
+            logger.info("reload (%s): %s -> %s (loaded and warmed in %.1f s); draining the "
+                        "old model", reason, old.model_version, new.model_version,
+                        time.perf_counter() - started)
+            await self._drain_and_free(old)
+            return {"reloaded": True, "model_version": new.model_version,
+                    "previous_version": old.model_version, "reason": reason,
+                    "seconds": round(time.perf_counter() - started, 3)}
+
+    async def _drain_and_free(self, old: Any) -> None:
+        """Wait until no batch runs on ``old`` (the shutdown timeout at most), then free it."""
+        deadline = time.monotonic() + self.settings.shutdown_timeout_s
+        while time.monotonic() < deadline:
+            with self._in_use_lock:
+                busy = self._in_use.get(id(old), 0)
+            if busy == 0:
+                break
+            await asyncio.sleep(0.02)
+        with self._in_use_lock:
+            self._in_use.pop(id(old), None)
+        close = getattr(old, "close", None)
+        if close is not None and self._owns_classifier:
+            close()
+        del old
+        gc.collect()
+        from nlp_ip.inference.allocator import release_free_memory
+
+        release_free_memory(min_interval_s=0.0)
+
+    async def _follow_registry(self) -> None:
+        """Reload when the registry's production pointer moves (``--registry``)."""
+        from nlp_ip.registry import Registry
+
+        assert self.settings.registry is not None and self.settings.model is not None
+        registry, name = Registry(self.settings.registry), str(self.settings.model)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.settings.registry_poll_s)
+            if not self.ready:
+                continue
+            try:
+                stamp = await loop.run_in_executor(None, registry.pointer_stamp, name)
+                if self._stamp is None:
+                    self._stamp = stamp
+                elif stamp != self._stamp:
+                    self._stamp = stamp
+                    await self.reload("registry promotion")
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # logged by reload(); keep following
+                logger.exception("following the registry failed; still serving %s",
+                                 self.classifier.model_version)
+
+    def _on_sighup(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.reload("SIGHUP"))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # logged in reload
+
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         await self.batcher.start()
         self._loader = asyncio.create_task(self._load_and_warm(), name="nlp-ip-load-model")
+        if self.settings.registry is not None and self._owns_classifier:
+            from nlp_ip.registry import Registry
+
+            self._stamp = Registry(self.settings.registry).pointer_stamp(
+                str(self.settings.model))
+            self._follower = asyncio.create_task(self._follow_registry(),
+                                                 name="nlp-ip-follow-registry")
+        if self._owns_classifier and threading.current_thread() is threading.main_thread() \
+                and hasattr(signal, "SIGHUP"):
+            try:  # `kill -HUP <pid>` reloads, as for most servers
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
+            except (NotImplementedError, RuntimeError):
+                pass
 
     async def stop(self) -> None:
         self.ready = False
         self.metrics.ready.set(0)
+        if self._follower is not None:
+            self._follower.cancel()
         if self._loader is not None and not self._loader.done():
             self._loader.cancel()
         await self.batcher.stop(timeout=self.settings.shutdown_timeout_s)

@@ -120,8 +120,11 @@ async def classify(
         if signals_future is not None and not signals_future.done():
             signals_future.cancel()
     state.metrics.listings.inc(len(call.listings))
+    # the version that answered: every row of a request is predicted by one model, even
+    # when a new version is swapped in while the request waits
+    version = predictions[0]["model_version"] if predictions else state.classifier.model_version
     return JSONResponse({"predictions": predictions,
-                         "model_version": state.classifier.model_version,
+                         "model_version": version,
                          "request_id": request_id_of(request.scope)})
 
 

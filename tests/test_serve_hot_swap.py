@@ -1,0 +1,133 @@
+"""Hot swap (issue 17, item 4): a new model version replaces the served one without
+downtime; every answer comes from one version; a failed reload leaves the old one serving."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from serve_helpers import asgi_client, make_key
+
+from nlp_ip.artifact import update_meta
+from nlp_ip.errors import ModelLoadError
+from nlp_ip.registry import Registry
+from nlp_ip.serve import ServeSettings, create_app
+
+pytestmark = pytest.mark.anyio
+LISTINGS = ["G.U.C.C.I belt 1:1", {"title": "Oak shelf", "description": "solid wood"},
+            "Chewy Vuiton plush toy", "Case for iPhone 15"]
+
+
+def _version_of(tiny_model: Path, target: Path, version: str) -> Path:
+    shutil.copytree(tiny_model, target)
+
+    def change(meta: Any) -> None:
+        meta.model_version = version
+
+    update_meta(target, change)
+    return target
+
+
+@pytest.fixture
+def registry(tiny_model: Path, tmp_path: Path) -> Registry:
+    reg = Registry(tmp_path / "registry", create=True)
+    for version in ("tiny-v1", "tiny-v2"):
+        reg.register(_version_of(tiny_model, tmp_path / version, version), name="listings")
+    reg.promote("listings", "v1", stage="production", by="test")
+    return reg
+
+
+def _keys(tmp_path: Path) -> tuple[Path, str, str]:
+    keys = tmp_path / "keys.json"
+    return keys, make_key(keys, "tool"), make_key(keys, "ops", ("admin",))
+
+
+async def _client_loop(client: Any, stop: asyncio.Event, seen: list[tuple[int, set[str]]]
+                       ) -> None:
+    while not stop.is_set():
+        answer = await client.post("/v1/classify", json={"listings": LISTINGS})
+        body = answer.json()
+        versions = {p["model_version"] for p in body.get("predictions", [])}
+        if answer.status_code == 200:
+            versions.add(body["model_version"])
+        seen.append((answer.status_code, versions))
+
+
+async def test_promotion_swaps_the_served_version_without_failed_requests(
+        registry: Registry, tmp_path: Path) -> None:
+    keys, key, admin = _keys(tmp_path)
+    app = create_app(ServeSettings(model=Path("listings"), registry=registry.root,
+                                   registry_poll_s=0.2, backend="torch-fp32",
+                                   api_keys_file=keys, max_wait_ms=2))
+    seen: list[tuple[int, set[str]]] = []
+    async with asgi_client(app, key) as client:
+        assert app.state.nlp.ready, app.state.nlp.load_error
+        stop = asyncio.Event()
+        loop = asyncio.create_task(_client_loop(client, stop, seen))
+        for _ in range(1200):  # some answers from v1 first (slow machines included)
+            if len(seen) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        before = len(seen)
+        registry.promote("listings", "v2", stage="production", by="test", force=True,
+                         reason="hot-swap test")
+        for _ in range(1200):  # the follower polls every 0.2 s, then loads and warms v2
+            await asyncio.sleep(0.05)
+            if seen and seen[-1][1] == {"tiny-v2"}:
+                break
+        after = len(seen)
+        for _ in range(1200):
+            if len(seen) >= after + 2:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await loop
+        info = (await client.get("/v1/model")).json()
+        metrics = (await client.get("/metrics", headers={"Authorization": f"Bearer {admin}"}))
+    assert before > 0 and len(seen) > before
+    assert all(status == 200 for status, _ in seen), [s for s, _ in seen if s != 200]
+    assert all(len(versions) == 1 for _, versions in seen)  # never a mix in one answer
+    order = [next(iter(v)) for _, v in seen]
+    assert set(order) == {"tiny-v1", "tiny-v2"}
+    switch = order.index("tiny-v2")
+    assert set(order[:switch]) == {"tiny-v1"} and set(order[switch:]) == {"tiny-v2"}
+    assert info["model_version"] == "tiny-v2"
+    assert metrics.status_code == 403  # the admin key has no metrics scope
+
+
+async def test_admin_reload_and_a_failed_reload_keeps_the_old_model(
+        registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys, key, admin = _keys(tmp_path)
+    app = create_app(ServeSettings(model=Path("listings"), registry=registry.root,
+                                   registry_poll_s=3600, backend="torch-fp32",
+                                   api_keys_file=keys, max_wait_ms=2))
+    async with asgi_client(app, key) as client:
+        state = app.state.nlp
+        assert state.ready, state.load_error
+        as_admin = {"Authorization": f"Bearer {admin}"}
+        assert (await client.post("/v1/admin/reload")).status_code == 403  # classify key
+        same = (await client.post("/v1/admin/reload", headers=as_admin)).json()
+        assert same == {"reloaded": False, "model_version": "tiny-v1",
+                        "previous_version": "tiny-v1", "reason": "admin request"}
+        registry.promote("listings", "v2", stage="production", by="test", force=True,
+                         reason="test")
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise ModelLoadError("the new folder is broken")
+
+        monkeypatch.setattr(state, "_load", broken)
+        failed = await client.post("/v1/admin/reload", headers=as_admin)
+        assert failed.status_code == 409
+        assert failed.json()["error"]["code"] == "model_not_loaded"
+        ok = await client.post("/v1/classify", json={"listings": LISTINGS})
+        assert ok.json()["model_version"] == "tiny-v1"
+        monkeypatch.undo()
+        swapped = (await client.post("/v1/admin/reload", headers=as_admin)).json()
+        assert swapped["reloaded"] is True and swapped["previous_version"] == "tiny-v1"
+        assert swapped["model_version"] == "tiny-v2"
+        after = await client.post("/v1/classify", json={"listings": LISTINGS})
+        assert after.json()["model_version"] == "tiny-v2"
+        assert {p["model_version"] for p in after.json()["predictions"]} == {"tiny-v2"}
