@@ -309,4 +309,6 @@ def test_onnx_cuda_agrees_with_onnx_fp32(cuda_run: Path, tmp_path: Path) -> None
     clf = ListingClassifier.from_pretrained(folder)  # auto takes the CUDA provider
     assert clf.backend_name == "onnx-cuda"
     diff = np.abs(clf.predict_proba(LISTINGS) - reference.predict_proba(LISTINGS)).max()
-    assert float(diff) < 1e-3  # fp32 on both sides; only the kernels differ
+    # fp32 graphs on both sides, but the CUDA provider may run fp32 matmuls in TF32 (10-bit
+    # mantissa), as it does by default in recent onnxruntime releases
+    assert float(diff) < 5e-3
