@@ -58,7 +58,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check nlp_ip training tests benchmarks
+	$(BIN)/ruff check nlp_ip nlp_ip_train tests benchmarks scripts
 	$(BIN)/mypy nlp_ip
 
 clean:

@@ -13,7 +13,7 @@ is recorded and the next one still runs; all steps together stay under
    providers, the CPU; imports of the serving and training code (a missing wheel
    shows here);
 2. ``train``: ``configs/gpu-check.yaml`` (MiniLM-L6's architecture at random
-   initialisation) through ``training.run.train``, on the GPU in mixed precision;
+   initialisation) through ``nlp_ip_train.run.train``, on the GPU in mixed precision;
 3. ``tests``: ``pytest -m gpu tests/test_gpu.py`` (torch-cuda against torch-fp32,
    batch-size independence, training on CUDA, onnx-cuda where offered);
 4. ``sweep``: torch-cuda at several token budgets and chunk sizes on many
@@ -213,7 +213,7 @@ def step_env(work: Path, plan: Plan) -> dict[str, Any]:
 
     imports = {module: import_error(module) or "ok"
                for module in ("nlp_ip.inference.engine", "nlp_ip.serve.app",
-                              "training.transformer", "datasets", "onnxruntime")}
+                              "nlp_ip_train.transformer", "datasets", "onnxruntime")}
     carried = [wheel.name.split("-")[0] for wheel in sorted((KIT / "wheels").glob("*.whl"))]
     info: dict[str, Any] = {
         "python": sys.version.split()[0], "versions": versions, "imports": imports,
@@ -238,8 +238,8 @@ def step_env(work: Path, plan: Plan) -> dict[str, Any]:
 
 
 def step_train(work: Path, plan: Plan) -> dict[str, Any]:
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     overrides = [f"data.cache_dir={work / 'cache'}", f"model.base={KIT / 'tokenizer'}",
                  *plan.train_overrides]

@@ -33,12 +33,13 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     ValidationError,
+    field_validator,
     model_serializer,
 )
 
 from nlp_ip.atomic import write_text_atomic
 from nlp_ip.errors import ModelLoadError
-from nlp_ip.labels import LABEL_NAMES
+from nlp_ip.labels import LABEL_NAMES, Label
 from nlp_ip.policy import DecisionPolicy
 
 META_FILE = "nlp_ip.json"
@@ -62,6 +63,37 @@ class TextSettings(BaseModel):
     max_length: int = Field(default=128, gt=8, le=512)
 
 
+class CascadeMeta(BaseModel):
+    """When the TF-IDF part of a blend may decide a listing alone (``blend.cascade``).
+
+    A listing whose calibrated TF-IDF probability for its top label reaches that
+    label's threshold skips the transformer; labels without a threshold (always
+    parody and lookalike) never skip. Thresholds are chosen on validation data
+    (``nlp-ip calibrate-cascade``) so that the skipped rows agree with the full
+    blend on the label and the decision at ``target_agreement`` or better.
+    ``enabled`` is the folder's default; the engine, ``nlp-ip predict`` and the
+    server can turn it on or off.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    target_agreement: float = Field(default=0.995, gt=0.0, le=1.0)
+    #: What the thresholds were fitted on, and the validation figures they gave.
+    fitted: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _never_parody_or_lookalike(cls, value: dict[str, float]) -> dict[str, float]:
+        allowed = {Label.INFRINGING.value, Label.LEGITIMATE.value}
+        bad = sorted(set(value) - allowed)
+        if bad:
+            raise ValueError(f"cascade thresholds for {bad}: only {sorted(allowed)} may skip "
+                             "the transformer (parody and lookalike never do)")
+        return value
+
+
 class BlendMeta(BaseModel):
     """A TF-IDF model blended into a transformer's scores (``nlp_ip.json`` ``blend``).
 
@@ -78,6 +110,8 @@ class BlendMeta(BaseModel):
     weight: float = Field(ge=0.0, le=1.0)
     transformer_temperature: float = Field(default=1.0, gt=0.0)
     tfidf_temperature: float = Field(default=1.0, gt=0.0)
+    #: Thresholds for letting the TF-IDF part decide alone (see :class:`CascadeMeta`).
+    cascade: CascadeMeta | None = None
 
 
 class _ExportRecord(BaseModel):

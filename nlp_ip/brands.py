@@ -71,8 +71,12 @@ class Brand(BaseModel):
     #: Kinds of goods the brand sells ("handbag", "wallet", "sneakers").
     goods: tuple[str, ...] = Field(min_length=1)
     price_range: PriceRange
-    #: Punned names used by parodies ("Chewy Vuiton"); real ones where known.
+    #: Punned names used by parodies ("Louis Vuitmutt"), for the text layer and the generator.
     parody_names: tuple[str, ...] = ()
+    #: Parody products that courts decided ("Chewy Vuiton"): the text layer knows them
+    #: as parody names like the others, the generator never uses them, so no litigated
+    #: product reaches training as a template (the legal-case probes stay unseen).
+    litigated_parodies: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _known_category(self) -> Brand:

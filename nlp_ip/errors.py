@@ -57,6 +57,17 @@ class ModelLoadError(NlpIpError, OSError):
     """A model folder that is missing files or was written by an incompatible version."""
 
 
+class RegistryError(NlpIpError):
+    """A model registry operation that cannot be done as asked (missing name or version,
+    a version that exists already, a damaged record)."""
+
+
+class PromotionRefusedError(RegistryError):
+    """A promotion the registry refuses: the version failed its gate, was never gated
+    against the current production, or the gate is stale. ``--force`` with a reason
+    overrides it (and is recorded)."""
+
+
 class MissingExtraError(NlpIpError, ImportError):
     """An optional dependency is not installed; the message names the pip line."""
 

@@ -156,6 +156,22 @@ def iter_records(
     return _iter_parquet(file)
 
 
+def listing_or_error(record: dict[str, Any], *, line: int, source: str) -> Listing | RowError:
+    """One raw record as a :class:`Listing`, or the :class:`RowError` that says why it is not.
+
+    The one place where a record (a file row, a DataFrame row) becomes a listing or an
+    error row: ``nlp-ip predict``, Ray and the MLflow flavour report bad rows alike.
+    """
+    try:
+        return parse_listing(record, index=line, source=source)
+    except InvalidInputError as exc:
+        first = exc.errors[0] if exc.errors else None
+        record_id = record.get("id")
+        return RowError(source, line, first.field if first else "row",
+                        "; ".join(e.message for e in exc.errors) or str(exc),
+                        str(record_id) if record_id is not None else None)
+
+
 def iter_listings(
     path: str | Path, *, fmt: str | None = None, strict: bool = False
 ) -> Iterator[tuple[int, Listing | RowError]]:
@@ -166,15 +182,11 @@ def iter_listings(
     source = str(path)
     for line_no, record in iter_records(path, fmt=fmt):
         if isinstance(record, dict):
-            try:
-                yield line_no, parse_listing(record, index=line_no, source=source)
+            item = listing_or_error(record, line=line_no, source=source)
+            if isinstance(item, Listing):
+                yield line_no, item
                 continue
-            except InvalidInputError as exc:
-                first = exc.errors[0] if exc.errors else None
-                record_id = record.get("id")
-                error = RowError(source, line_no, first.field if first else "row",
-                                 "; ".join(e.message for e in exc.errors) or str(exc),
-                                 str(record_id) if record_id is not None else None)
+            error = item
         else:
             error = record
         if strict:
@@ -192,6 +204,15 @@ def normalized_text_key(title: str, description: str = "") -> str:
 
 def exact_text_key(title: str, description: str = "") -> str:
     return hashlib.sha1(f"{title}\x00{description}".encode()).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The one softmax: probabilities and log-probabilities from logits, and the blend's scores.
 
-Every caller in ``nlp_ip`` and ``training`` goes through these functions, so that
+Every caller in ``nlp_ip`` and ``nlp_ip_train`` goes through these functions, so that
 a served probability, a training metric and a calibration fit are computed the
 same way. Each works on rows (axis 1) of a 2-D array, in the order
 ``z = logits / temperature``, ``z - max(z)``, ``exp``, row sum, so the results

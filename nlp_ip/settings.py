@@ -2,7 +2,7 @@
 
 Every setting a user can give through the environment belongs to a typed
 settings object: :class:`RuntimeSettings` here for the library (brand catalog,
-backend override, allocator tuning, the review server's secret) and
+backend override, allocator tuning, model registry, the review server's secret) and
 :class:`nlp_ip.serve.settings.ServeSettings` for the HTTP server. Both are read
 by :func:`settings_from_env`: field ``name`` comes from ``NLP_IP_<NAME>``,
 explicit values win over the environment, which wins over the defaults, and a
@@ -77,6 +77,9 @@ class RuntimeSettings(BaseModel):
     malloc_tuning: bool = Field(
         default=True, description="return freed memory to the system after inference chunks "
                                   "(NLP_IP_MALLOC_TUNING=0 turns it off)")
+    registry: Path | None = Field(
+        default=None, description="model registry folder used when no --registry is given "
+                                  "(NLP_IP_REGISTRY)")
     review_secret: SecretStr | None = Field(
         default=None, description="secret that signs review session cookies "
                                   "(NLP_IP_REVIEW_SECRET)")

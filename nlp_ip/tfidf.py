@@ -1,6 +1,6 @@
 """The TF-IDF + logistic-regression baseline at inference time, in numpy.
 
-Training (``training/baseline.py``) fits scikit-learn's ``TfidfVectorizer``
+Training (``nlp_ip_train/baseline.py``) fits scikit-learn's ``TfidfVectorizer``
 (word and ``char_wb`` n-grams) and ``LogisticRegression``, then stores them
 without pickle: ``tfidf.json`` (vocabularies and settings) and
 ``tfidf.safetensors`` (idf vectors, coefficients, intercept). This module
@@ -142,7 +142,7 @@ def make_tfidf_pipeline(
     """The baseline's unfitted scikit-learn pipeline: word + ``char_wb`` TF-IDF, then
     logistic regression.
 
-    Defined once here so the trained baseline (``training/baseline.py``) and the
+    Defined once here so the trained baseline (``nlp_ip_train/baseline.py``) and the
     cross-validated one behind ``nlp-ip review suspects`` cannot drift apart.
     scikit-learn is imported on call (it is not needed to serve a saved baseline).
     """

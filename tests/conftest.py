@@ -17,8 +17,8 @@ def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory, tiny_cache: Path) -> Path:
     """A run of configs/tiny.yaml (random 2-layer BERT), trained once per test session."""
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     cache = tiny_cache
     cfg = load_config(ROOT / "configs" / "tiny.yaml", [f"data.cache_dir={cache}"])
@@ -38,8 +38,8 @@ def tiny_model(tiny_run: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_blend_run(tmp_path_factory: pytest.TempPathFactory, tiny_cache: Path) -> Path:
     """configs/tiny.yaml with a TF-IDF model blended in (what configs/default.yaml does)."""
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     cfg = load_config(ROOT / "configs" / "tiny.yaml",
                       [f"data.cache_dir={tiny_cache}", "model.blend.enabled=true"])

@@ -32,7 +32,9 @@ class FakeClassifier:
         self.meta = ModelMeta(kind="tfidf", model_version=model_version,
                               text=TextSettings(builder_version=1, max_length=64))
         self.backend_name = "fake"
+        self.model_version = model_version
         self.int8_kernel = None
+        self.cascade = False
         self.delay_s = delay_s
         self.gate = gate
         self.batches: list[int] = []

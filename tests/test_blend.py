@@ -15,7 +15,7 @@ from nlp_ip.inference import ListingClassifier
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.numerics import blend_scores, softmax
 from nlp_ip.schema import parse_listings
-from training.config import BlendSpec, load_config
+from nlp_ip_train.config import BlendSpec, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def _informative(y: np.ndarray, strength: float, seed: int) -> np.ndarray:
 
 
 def test_fit_blend_weighs_the_informative_part() -> None:
-    from training.blend import fit_blend
+    from nlp_ip_train.blend import fit_blend
 
     y = _labels(600)
     strong, noise = _informative(y, 4.0, 1), _informative(y, 0.0, 2)
@@ -56,7 +56,7 @@ def test_fit_blend_weighs_the_informative_part() -> None:
 
 
 def test_fit_blend_keeps_a_configured_weight() -> None:
-    from training.blend import fit_blend
+    from nlp_ip_train.blend import fit_blend
 
     y = _labels(200)
     blend = fit_blend(_informative(y, 3.0, 1), _informative(y, 0.0, 2), y,

@@ -7,8 +7,13 @@ import json
 import pytest
 
 from nlp_ip.brands import load_catalog
-from training.datagen.audit import SHORTCUT_MAX_F1, shortcut_audit, surface_features, tfidf_baseline
-from training.datagen.generator import generate_corpus, load_seed_test
+from nlp_ip_train.datagen.audit import (
+    SHORTCUT_MAX_F1,
+    shortcut_audit,
+    surface_features,
+    tfidf_baseline,
+)
+from nlp_ip_train.datagen.generator import generate_corpus, load_seed_test
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import yaml
 from nlp_ip.brands import load_catalog
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.schema import parse_listing
-from training.datagen.generator import corpus_stats, generate_corpus, write_corpus
-from training.datagen.obfuscate import OBFUSCATION_KINDS
-from training.datagen.voices import VOICE_NAMES
+from nlp_ip_train.datagen.generator import corpus_stats, generate_corpus, write_corpus
+from nlp_ip_train.datagen.obfuscate import OBFUSCATION_KINDS
+from nlp_ip_train.datagen.voices import VOICE_NAMES
 
 N = 2000
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from training.datagen.obfuscate import OBFUSCATIONS, obfuscate
-from training.datagen.puns import derived_puns, pun_name
+from nlp_ip_train.datagen.obfuscate import OBFUSCATIONS, obfuscate
+from nlp_ip_train.datagen.puns import derived_puns, pun_name
 
 
 @pytest.mark.parametrize("kind", sorted(OBFUSCATIONS))

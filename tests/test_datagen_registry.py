@@ -11,10 +11,10 @@ import pytest
 
 from nlp_ip.brands import load_catalog
 from nlp_ip.labels import LABELS, Label
-from training.datagen.context import Ctx, Draft
-from training.datagen.families import FAMILIES, LABEL_MODULES, BrandNeed, families_by_label
-from training.datagen.families.brand_needs import ANY_BRAND
-from training.datagen.families.registry import DIFFICULTIES, FamilyRegistry, LabelFamilies
+from nlp_ip_train.datagen.context import Ctx, Draft
+from nlp_ip_train.datagen.families import FAMILIES, LABEL_MODULES, BrandNeed, families_by_label
+from nlp_ip_train.datagen.families.brand_needs import ANY_BRAND
+from nlp_ip_train.datagen.families.registry import DIFFICULTIES, FamilyRegistry, LabelFamilies
 
 ID_PREFIX = {
     Label.INFRINGING: "inf",
@@ -54,7 +54,7 @@ def test_metadata_is_complete() -> None:
 def test_one_module_per_label() -> None:
     assert set(LABEL_MODULES) == set(LABELS)
     for label, module in LABEL_MODULES.items():
-        assert module.__name__ == f"training.datagen.families.{label.value}"
+        assert module.__name__ == f"nlp_ip_train.datagen.families.{label.value}"
     for fam in FAMILIES:
         assert fam.builder.__module__ == LABEL_MODULES[fam.label].__name__, fam.id
     by_label = families_by_label()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nlp_ip.brands import load_catalog
-from training.datagen.generator import generate_corpus
-from training.datagen.splits import (
+from nlp_ip_train.datagen.generator import generate_corpus
+from nlp_ip_train.datagen.splits import (
     find_leakage,
     group_overlap,
     leakage_report,

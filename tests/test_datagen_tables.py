@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from nlp_ip.errors import ConfigError
-from training.datagen.details import DETAILS
-from training.datagen.families import LABEL_MODULES, infringing
-from training.datagen.phrases import GOODS_NAMES, PHRASES
-from training.datagen.tables import DataFile
-from training.datagen.vocab import VOCABULARY
+from nlp_ip_train.datagen.details import DETAILS
+from nlp_ip_train.datagen.families import LABEL_MODULES, infringing
+from nlp_ip_train.datagen.phrases import GOODS_NAMES, PHRASES
+from nlp_ip_train.datagen.tables import DataFile
+from nlp_ip_train.datagen.vocab import VOCABULARY
 
 DATA_FILES: list[DataFile] = [
     PHRASES,
@@ -33,7 +33,7 @@ def test_every_data_file_loads_and_is_read_once(data_file: DataFile) -> None:
 def test_data_files_ship_inside_the_package() -> None:
     for data_file in DATA_FILES:
         assert data_file.path.is_file()
-        assert "training/datagen/data" in data_file.path.as_posix()
+        assert "nlp_ip_train/datagen/data" in data_file.path.as_posix()
 
 
 def _broken_copy(data_file: DataFile, tmp_path: Path, edit: Any) -> DataFile:

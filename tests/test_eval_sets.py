@@ -1,4 +1,4 @@
-"""The evaluation-only sets written for issue 20: valid, apart from training, read by no config.
+"""The evaluation-only sets written for issue 20: valid, apart from nlp_ip_train, read by no config.
 
 - ``data/fresh/listings.jsonl``: 400 untouched hand-written listings (100 per label);
 - ``data/contrast/listings.jsonl``: contrast groups (a base plus minimal edits);
@@ -16,9 +16,10 @@ import pytest
 
 from nlp_ip.io import read_listings
 from nlp_ip.labels import LABEL_NAMES
-from training.config import load_config
-from training.data import _expand
-from training.datagen.splits import find_leakage
+from nlp_ip_train.config import load_config
+from nlp_ip_train.data import _expand
+from nlp_ip_train.datagen.splits import find_leakage
+from nlp_ip_train.lifecycle.config import LIFECYCLE_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[1]
 FRESH = ROOT / "data" / "fresh" / "listings.jsonl"
@@ -102,6 +103,8 @@ def test_fresh_set_is_apart_from_the_other_evaluation_sets() -> None:
 
 def test_no_shipped_config_reads_an_evaluation_only_set() -> None:
     for path in sorted((ROOT / "configs").glob("*.yaml")):
+        if path.name in LIFECYCLE_CONFIGS:  # not training configs: they read no data
+            continue
         data = load_config(path).data
         named = [p for e in data.extra for _, p in _expand(e.path, ROOT.joinpath)]
         named.append(ROOT / (data.seed_file or "none"))
@@ -110,3 +113,58 @@ def test_no_shipped_config_reads_an_evaluation_only_set() -> None:
         for p in named:
             assert not any(part in Path(p).parts for part in ("fresh", "contrast", "cases")), (
                 path.name, p)
+
+
+def _generator_strings() -> list[str]:
+    """Every string the corpus generator can write: its data files, the string literals
+    of its code, and the catalog fields it reads (parody names; never litigated_parodies)."""
+    import ast
+
+    import yaml
+
+    out: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    datagen = ROOT / "nlp_ip_train" / "datagen"
+    for path in sorted(datagen.rglob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    for path in sorted(datagen.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        out += [node.value for node in ast.walk(tree)
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    catalog = yaml.safe_load((ROOT / "data" / "brands.yaml").read_text(encoding="utf-8"))
+    out += [name for brand in catalog["brands"] for name in brand.get("parody_names", [])]
+    return out
+
+
+def test_no_litigated_product_is_a_generator_template() -> None:
+    """Neither case set reaches training as a template: no parody name the generator
+    draws from, and no seller brand of a case that is not a catalogued brand, appears in
+    what the generator can write (the near-duplicate test above covers direct rows)."""
+    import re
+
+    import yaml
+
+    catalog = yaml.safe_load((ROOT / "data" / "brands.yaml").read_text(encoding="utf-8"))
+    known = {n.lower() for b in catalog["brands"] for n in [b["name"], *b.get("aliases", [])]}
+    parody_names = [n for b in catalog["brands"] for n in b.get("parody_names", [])]
+    generator = "\n".join(_generator_strings()).lower()
+    assert "litigated_parodies" not in "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "nlp_ip_train" / "datagen").rglob("*.py"))
+    for path in CASES:
+        for row in _rows(path):
+            text = f"{row['title']} {row.get('description') or ''}".lower()
+            used = [n for n in parody_names if re.search(rf"\b{re.escape(n.lower())}\b", text)]
+            assert used == [], (row["id"], used)
+            seller = (row.get("brand") or "").strip().lower()
+            if len(seller) >= 4 and seller not in known:
+                assert seller not in generator, (row["id"], row["brand"])

@@ -10,7 +10,7 @@ import pytest
 
 from nlp_ip.labels import LABEL2ID
 from nlp_ip.schema import parse_listing
-from training.evaluation.contrast import contrast_metrics
+from nlp_ip_train.evaluation.contrast import contrast_metrics
 
 
 def _rows() -> list[dict]:
@@ -61,7 +61,7 @@ def test_a_group_needs_exactly_one_base() -> None:
 
 
 def test_evaluate_reports_contrast_in_metrics_and_html(tiny_run: Path, tmp_path: Path) -> None:
-    from training.evaluation.run import evaluate
+    from nlp_ip_train.evaluation.run import evaluate
 
     data = tmp_path / "contrast.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in _rows()), encoding="utf-8")

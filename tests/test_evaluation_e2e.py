@@ -110,8 +110,8 @@ def small_corpus(folder: Path) -> Path:
 
 @pytest.mark.slow
 def test_evaluate_the_tfidf_baseline(tmp_path: Path, eval_file: Path) -> None:
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     corpus = small_corpus(tmp_path / "corpus")
     cfg = load_config(ROOT / "configs" / "baseline.yaml",

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 from nlp_ip.policy import DecisionPolicy
-from training.evaluation.bootstrap import batched_macro_f1, bootstrap_intervals
-from training.evaluation.metrics import (
+from nlp_ip_train.evaluation.bootstrap import batched_macro_f1, bootstrap_intervals
+from nlp_ip_train.evaluation.metrics import (
     aurc,
     decision_metrics,
     evaluation_metrics,
     risk_coverage_curve,
     slice_value,
 )
-from training.metrics import macro_f1
+from nlp_ip_train.metrics import macro_f1
 
 # label ids: 0 infringing, 1 parody, 2 lookalike, 3 legitimate
 PROBS = np.array([

@@ -16,10 +16,10 @@ from nlp_ip.artifact import ModelMeta, TextSettings, read_meta, write_meta
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.policy import DecisionPolicy
 from nlp_ip.schema import Listing
-from training.evaluation.cases import DEFAULT_CASES, load_cases, probe_cases
-from training.evaluation.compare import compare_rows, compare_table
-from training.evaluation.report import missed_infringing, most_confident_errors, over_enforced
-from training.evaluation.signals import Span, highlight, listing_spans
+from nlp_ip_train.evaluation.cases import DEFAULT_CASES, load_cases, probe_cases
+from nlp_ip_train.evaluation.compare import compare_rows, compare_table
+from nlp_ip_train.evaluation.report import missed_infringing, most_confident_errors, over_enforced
+from nlp_ip_train.evaluation.signals import Span, highlight, listing_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,7 +68,7 @@ def fake() -> FakeClassifier:
 
 
 def run_eval(data_file: Path, out: Path, fake: FakeClassifier, **kw: object) -> dict:
-    from training.evaluation.run import evaluate
+    from nlp_ip_train.evaluation.run import evaluate
 
     kw.setdefault("cases", None)
     result = evaluate(None, [data_file], output=out, classifier=fake, n_bootstrap=50, **kw)
@@ -248,7 +248,7 @@ def test_compare_table_from_recorded_metrics(tmp_path: Path, data_file: Path,
 def test_cli_evaluate_calibrate_and_compare(tmp_path: Path, data_file: Path,
                                             monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    import training.evaluation.run as run_module
+    import nlp_ip_train.evaluation.run as run_module
     from nlp_ip.cli import main
 
     model = _model_folder(tmp_path / "model", {})
@@ -285,7 +285,7 @@ def test_cli_evaluate_calibrate_and_compare(tmp_path: Path, data_file: Path,
 
 def test_per_file_split_selection(tmp_path: Path, data_file: Path,
                                   fake: FakeClassifier) -> None:
-    from training.evaluation.data import load_labeled
+    from nlp_ip_train.evaluation.data import load_labeled
 
     assert [x.id for x in load_labeled([f"{data_file}:train"])] == ["a3", "d2"]
     # a per-file split overrides --split; a plain FILE follows --split

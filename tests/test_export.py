@@ -519,3 +519,20 @@ async def test_server_reports_the_int8_kernel_path(exports: dict[str, Path],
     assert info["backend"] == "onnx-int8"
     assert info["int8"]["kernel"] == kernel.name
     assert info["int8"]["variant"] == choose_int8_variant(kernel)
+
+
+@pytest.mark.parametrize("name", ["/etc/hostname", "../outside.onnx", "sub/../../x.onnx"])
+def test_onnx_file_in_nlp_ip_json_must_stay_inside_the_folder(
+        exports: dict[str, Path], tmp_path: Path, name: str) -> None:
+    """Regression: onnx.file was joined to the folder as given, so a model folder could
+    make the loader read any file on the machine."""
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(exports["fp32"], folder)
+    (tmp_path / "outside.onnx").write_bytes((folder / "model.onnx").read_bytes())
+    meta = json.loads((folder / "nlp_ip.json").read_text())
+    meta["onnx"]["file"] = name
+    (folder / "nlp_ip.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match="points outside the model folder"):
+        ListingClassifier.from_pretrained(folder)

@@ -146,8 +146,8 @@ def test_cli_and_engine_offer_the_gpu_backends() -> None:
 
 # -- training --------------------------------------------------------------------------
 def test_training_device_and_precision(monkeypatch: pytest.MonkeyPatch) -> None:
-    from training.config import load_config
-    from training.transformer import training_device
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.transformer import training_device
 
     def device(*overrides: str) -> tuple[str, str, dict[str, bool]]:
         chosen = training_device(load_config(ROOT / "configs" / "tiny.yaml", list(overrides)))
@@ -233,8 +233,8 @@ def _base_overrides() -> list[str]:
 @pytest.fixture(scope="module")
 def cuda_run(tmp_path_factory: pytest.TempPathFactory, tiny_cache: Path) -> Path:
     """configs/tiny.yaml trained on the GPU; no hints line, so spaCy is not needed."""
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     cfg = load_config(ROOT / "configs" / "tiny.yaml",
                       [f"data.cache_dir={tiny_cache}", "text.hints=false",

@@ -226,7 +226,7 @@ def test_a_model_built_with_another_text_builder_is_refused(tiny_model: Path) ->
 
 def test_importing_the_engine_loads_no_heavy_or_training_module() -> None:
     code = ("import sys, nlp_ip.inference, nlp_ip.inference.files; "
-            "print(sorted(m for m in ('torch', 'transformers', 'training', 'datasets', "
+            "print(sorted(m for m in ('torch', 'transformers', 'nlp_ip_train', 'datasets', "
             "'sklearn', 'onnxruntime') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nlp_ip.numerics import softmax
-from training.metrics import (
+from nlp_ip_train.metrics import (
     brier_score,
     confusion_matrix,
     expected_calibration_error,

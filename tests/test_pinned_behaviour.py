@@ -52,7 +52,7 @@ def _seed_listings(n: int = 300) -> list[dict[str, Any]]:
 
 def test_generated_corpus_is_pinned() -> None:
     from nlp_ip.brands import load_catalog
-    from training.datagen.generator import generate_corpus
+    from nlp_ip_train.datagen.generator import generate_corpus
 
     corpus = generate_corpus(load_catalog(ROOT / "data" / "brands.yaml"), 400, 5)
     digest = {split: hashlib.sha256(_canonical(rows).encode()).hexdigest()

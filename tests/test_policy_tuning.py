@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from nlp_ip.errors import InvalidInputError
 from nlp_ip.policy import DecisionPolicy
-from training.evaluation.metrics import decision_metrics
-from training.evaluation.tuning import (
+from nlp_ip_train.evaluation.metrics import decision_metrics
+from nlp_ip_train.evaluation.tuning import (
     calibrate_policy,
     tune_remove_threshold,
     tune_review_threshold,

@@ -268,7 +268,7 @@ def test_review_app_import_stays_light() -> None:
     import sys
 
     code = ("import sys, nlp_ip.review.app, nlp_ip.review.store, nlp_ip.cli.review; "
-            "print(sorted(m for m in ('torch', 'transformers', 'spacy', 'sklearn', 'training',"
+            "print(sorted(m for m in ('torch', 'transformers', 'spacy', 'sklearn', 'nlp_ip_train',"
             " 'datasets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()

@@ -10,9 +10,9 @@ import pytest
 
 from nlp_ip.errors import ConfigError
 from nlp_ip.io import read_listings
-from training.config import load_config
-from training.data import _expand
-from training.datagen.splits import find_leakage
+from nlp_ip_train.config import load_config
+from nlp_ip_train.data import _expand
+from nlp_ip_train.datagen.splits import find_leakage
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA = sorted((ROOT / "data" / "seed" / "extra").glob("*.jsonl"))

@@ -74,7 +74,7 @@ class _Stub:
 
 
 def test_engine_layout_follows_the_backend_unless_set(tiny_run: Path, tmp_path: Path) -> None:
-    from nlp_ip.serve.app import engine_layout
+    from nlp_ip.serve.state import engine_layout
 
     three = {"num_threads": 3, "auth": False}
     assert engine_layout(ServeSettings(**three), _Stub("onnx-int8")) == (3, 3)

@@ -135,7 +135,7 @@ async def test_error_paths_with_the_tiny_model(tiny_model: Path,
 async def test_readiness_follows_loading_and_warm_up(tiny_model: Path,
                                                      keys: tuple[Path, str, str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from nlp_ip.serve.app import ServerState
+    from nlp_ip.serve.state import ServerState
 
     path, key, _ = keys
     gate = threading.Event()
@@ -263,7 +263,7 @@ clf = ListingClassifier.from_pretrained({str(tiny_model)!r}, backend={BACKEND!r}
 clf.predict(["a listing"])
 create_app(ServeSettings(model={str(tiny_model)!r}, api_keys_file={str(path)!r}), clf)
 print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} &
-                        {{'training', 'datasets', 'sklearn'}})))
+                        {{'nlp_ip_train', 'datasets', 'sklearn'}})))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=300, cwd=ROOT)

@@ -10,10 +10,11 @@ from nlp_ip.artifact import read_meta
 from nlp_ip.atomic import atomic_folder
 from nlp_ip.errors import ConfigError
 from nlp_ip.labels import LABEL_NAMES
-from training.config import load_config
+from nlp_ip_train.config import load_config
+from nlp_ip_train.lifecycle.config import LIFECYCLE_CONFIGS
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.yaml") if p.name not in LIFECYCLE_CONFIGS)
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
@@ -86,8 +87,8 @@ def test_tiny_model_reloads_in_the_classifier(tiny_model: Path) -> None:
 
 
 def test_tfidf_runtime_matches_scikit_learn() -> None:
-    from training.baseline import baseline_logits, fit_baseline, save_baseline
-    from training.config import TfidfSpec
+    from nlp_ip_train.baseline import baseline_logits, fit_baseline, save_baseline
+    from nlp_ip_train.config import TfidfSpec
 
     texts = ["LV Neverfull replica 1:1 cheap", "Neverfull inspired tote no logo",
              "Chewy Vuiton dog toy parody", "Louis Vuitton Neverfull receipt authenticated",

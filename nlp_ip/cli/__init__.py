@@ -5,7 +5,7 @@ that adds a parser and sets ``func`` to a handler taking the parsed namespace
 and returning an exit code. The runtime's own commands are listed in
 ``BUILTIN_COMMANDS``; the training side registers its commands through the
 ``nlp_ip.commands`` entry-point group in ``pyproject.toml``, so this package
-never imports ``training`` itself. Modules import their heavy dependencies
+never imports ``nlp_ip_train`` itself. Modules import their heavy dependencies
 inside the handler, which keeps ``nlp-ip --help`` fast.
 """
 
@@ -25,9 +25,11 @@ logger = logging.getLogger("nlp_ip.cli")
 #: Runtime commands, by name -> "module:function".
 BUILTIN_COMMANDS: dict[str, str] = {
     "classify": "nlp_ip.cli.classify:register",
+    "doctor": "nlp_ip.cli.doctor:register",
     "export": "nlp_ip.cli.export:register",
     "predict": "nlp_ip.cli.predict:register",
     "keys": "nlp_ip.cli.keys:register",
+    "models": "nlp_ip.cli.models:register",
     "review": "nlp_ip.cli.review:register",
     "serve": "nlp_ip.cli.serve:register",
     "signals": "nlp_ip.cli.signals:register",
@@ -42,6 +44,21 @@ _EXTRA_OF_MODULE = {"datasets": "train", "accelerate": "train", "sklearn": "trai
                     "httpx": "serve", "prometheus_client": "serve", "jinja2": "review",
                     "cleanlab": "review", "multipart": "review", "ray": "distributed",
                     "onnx": "onnx", "onnxruntime": "onnx"}
+
+
+def command_group(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                  *, help: str, description: str
+                  ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """A command with sub-commands (``nlp-ip review build``); alone it prints its help."""
+    parser = subparsers.add_parser(name, help=help, description=description)
+    sub = parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=show_help)
+    return sub
 
 
 def _load(spec: str) -> Register:

@@ -45,6 +45,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="batches computed at once, sharing the threads (default: one per "
                              "thread)")
+    cascade = parser.add_mutually_exclusive_group()
+    cascade.add_argument("--cascade", dest="cascade", action="store_true", default=None,
+                         help="blend folders: let the TF-IDF part decide alone the listings it "
+                              "is sure of (thresholds from nlp-ip calibrate-cascade)")
+    cascade.add_argument("--no-cascade", dest="cascade", action="store_false",
+                         help="always run the full blend (default: the folder's setting)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     # --engine ray and its options (nlp_ip.distributed; Ray is imported only when used).
     from nlp_ip.distributed.cli import add_ray_arguments
@@ -69,7 +75,8 @@ def predict_cli(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     classifier = ListingClassifier.from_pretrained(
         args.model, backend=args.backend, num_threads=args.threads, workers=args.workers,
-        max_batch_tokens=args.max_batch_tokens, chunk_size=args.batch_size or DEFAULT_CHUNK_SIZE)
+        max_batch_tokens=args.max_batch_tokens, chunk_size=args.batch_size or DEFAULT_CHUNK_SIZE,
+        cascade=args.cascade)
     with classifier:
         summary = predict_file(classifier, args.input, args.output, resume=args.resume,
                                overwrite=args.overwrite, strict=args.strict,
@@ -78,4 +85,8 @@ def predict_cli(args: argparse.Namespace) -> int:
     print(f"{summary.output}: {summary.predicted} predicted, {summary.errors} error rows, "
           f"{summary.skipped} already done; {summary.listings_per_s:.1f} listings/s "
           f"({summary.backend}, {summary.seconds:.1f}s)", file=sys.stderr)
+    if classifier.cascade:
+        counts = classifier.cascade_counts
+        print(f"cascade: {counts['skipped']} of {counts['listings']} listings decided by the "
+              "TF-IDF part alone", file=sys.stderr)
     return 0

@@ -12,17 +12,13 @@ from nlp_ip.errors import InvalidInputError
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``review`` command group."""
-    parser = subparsers.add_parser(
-        "review", help="queue borderline predictions for people and record their decisions",
+    from nlp_ip.cli import command_group
+
+    sub = command_group(
+        subparsers, "review", help="queue borderline predictions for people and record their "
+                                   "decisions",
         description="Reviewer workbench: build a queue of borderline predictions, serve the "
                     "review page, manage reviewer accounts, export decisions for training.")
-    sub = parser.add_subparsers(dest="review_command", metavar="SUBCOMMAND")
-
-    def show_help(args: argparse.Namespace) -> int:
-        parser.print_help()
-        return 2
-
-    parser.set_defaults(func=show_help)
 
     build = sub.add_parser("build", help="classify a file and queue its borderline listings")
     build.add_argument("--model", required=True, help="model folder (nlp-ip train/export)")

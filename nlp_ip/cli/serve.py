@@ -18,6 +18,11 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--num-threads": ("num_threads", {"type": int, "metavar": "N"}),
     "--workers": ("workers", {"type": int, "metavar": "N"}),
     "--engine-concurrency": ("engine_concurrency", {"type": int, "metavar": "N"}),
+    "--cascade": ("cascade", {"action": "store_const", "const": True,
+                              "help": "blend folders: the TF-IDF part decides alone the "
+                                      "listings it is sure of (see docs/serving.md)"}),
+    "--no-cascade": ("cascade", {"action": "store_const", "const": False,
+                                 "help": "always run the full blend"}),
     "--keys-file": ("api_keys_file", {"metavar": "FILE"}),
     "--no-auth": ("auth", {"action": "store_const", "const": False,
                            "help": "serve without API keys (loopback hosts only)"}),

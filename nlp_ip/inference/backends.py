@@ -184,6 +184,19 @@ class TorchCudaBackend(TorchBackend):
             return logits.float().cpu().numpy()
 
 
+def _inside(folder: Path, name: str, field: str) -> Path:
+    """``folder / name``, refused unless it stays inside ``folder`` (no absolute paths,
+    no ``..``, no link out of it): ``nlp_ip.json`` must not make the loader read a file
+    elsewhere on the machine."""
+    root = folder.resolve()
+    candidate = (folder / name).resolve()
+    if Path(name).is_absolute() or (candidate != root and root not in candidate.parents):
+        raise ModelLoadError(f"{folder / 'nlp_ip.json'}: {field} {name!r} points outside the "
+                             "model folder; it must name a file inside it, e.g. "
+                             f"{ONNX_FILE!r}")
+    return candidate
+
+
 class OnnxBackend(_TokenizedBackend):
     """onnxruntime on the folder's ONNX file (fp32 or int8-quantised), on the CPU; with
     ``cuda=True`` an fp32 file on onnxruntime's CUDA execution provider (``onnx-cuda``)."""
@@ -201,7 +214,7 @@ class OnnxBackend(_TokenizedBackend):
 
             require_onnx_cuda("onnx-cuda")
         super().__init__(folder)
-        path = folder / (meta.onnx.file if meta.onnx else ONNX_FILE)
+        path = _inside(folder, meta.onnx.file if meta.onnx else ONNX_FILE, "onnx.file")
         if not path.is_file():
             raise ModelLoadError(f"{folder} has no {path.name}; export it with "
                                  "`nlp-ip export --model DIR --format onnx --output DIR2`")

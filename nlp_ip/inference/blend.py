@@ -17,20 +17,22 @@ import numpy as np
 
 from nlp_ip.artifact import BlendMeta, ModelMeta
 from nlp_ip.inference.protocol import Backend, Int8Run
-from nlp_ip.numerics import blend_scores
+from nlp_ip.numerics import blend_scores, log_softmax
 
 #: What a blend folder's backend name ends with (``torch-bf16+tfidf``).
 BLEND_SUFFIX = "+tfidf"
 
 
 class _Blended:
-    """Encoded rows of a blend: the inner backend's encoding plus the model-input texts."""
+    """Encoded rows of a blend: the inner backend's encoding, the model-input texts and,
+    once the cascade has scored them, the TF-IDF logits of every row."""
 
-    __slots__ = ("encoded", "texts")
+    __slots__ = ("encoded", "texts", "tfidf")
 
     def __init__(self, encoded: Any, texts: list[str]) -> None:
         self.encoded = encoded
         self.texts = texts
+        self.tfidf: np.ndarray | None = None
 
 
 class BlendBackend:
@@ -69,10 +71,34 @@ class BlendBackend:
 
     def forward(self, encoded: _Blended, idx: np.ndarray) -> np.ndarray:
         logits = self.inner.forward(encoded.encoded, idx)
-        tfidf = self.scorer.logits([encoded.texts[i] for i in idx])
+        tfidf = (encoded.tfidf[idx] if encoded.tfidf is not None
+                 else self.scorer.logits([encoded.texts[i] for i in idx]))
         spec = self.spec
         return blend_scores(logits, tfidf, spec.weight, spec.transformer_temperature,
                             spec.tfidf_temperature).astype(np.float32)
+
+    def early_exit(self, encoded: _Blended, temperature: float) -> tuple[np.ndarray, np.ndarray]:
+        """The cascade's first stage: ``(mask, scores)`` for every row of ``encoded``.
+
+        ``mask`` marks the rows the TF-IDF part decides alone (thresholds in
+        ``spec.cascade``); ``scores`` holds, for those rows, the TF-IDF part's calibrated
+        log-probabilities times the folder's ``temperature``, so that the engine's
+        ``softmax(scores / temperature)`` gives exactly the TF-IDF part's calibrated
+        probabilities. The TF-IDF logits are kept in ``encoded`` for :meth:`forward`.
+        """
+        from nlp_ip.inference.cascade import early_exits
+
+        tfidf = self.scorer.logits(encoded.texts) if encoded.texts else np.zeros((0, 0))
+        encoded.tfidf = tfidf
+        cascade = self.spec.cascade
+        mask = early_exits(tfidf, self.spec.tfidf_temperature,
+                           cascade.thresholds if cascade is not None else {})
+        scores = np.zeros((len(encoded.texts), tfidf.shape[1] if tfidf.ndim == 2 else 0),
+                          dtype=np.float32)
+        if mask.any():
+            scores[mask] = (log_softmax(tfidf[mask], self.spec.tfidf_temperature)
+                            * temperature).astype(np.float32)
+        return mask, scores
 
 
 def with_blend(backend: Backend[Any], folder: Path, meta: ModelMeta) -> Backend[Any]:

@@ -46,7 +46,7 @@ from nlp_ip.artifact import BRANDS_FILE, ModelMeta, read_meta
 from nlp_ip.errors import InvalidInputError, ModelLoadError
 from nlp_ip.inference.allocator import release_free_memory
 from nlp_ip.inference.backends import BACKENDS
-from nlp_ip.inference.blend import BLEND_SUFFIX
+from nlp_ip.inference.blend import BLEND_SUFFIX, BlendBackend
 from nlp_ip.inference.protocol import Backend
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.numerics import softmax
@@ -138,7 +138,7 @@ class ListingClassifier:
     def __init__(self, folder: Path, meta: ModelMeta, backend: Backend[Any], *,
                  max_batch_tokens: int | None = None,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, num_threads: int | None = None,
-                 workers: int = 1) -> None:
+                 workers: int = 1, cascade: bool | None = None) -> None:
         if max_batch_tokens is None:
             max_batch_tokens = int(backend.default_batch_tokens)
         for name, value in (("max_batch_tokens", max_batch_tokens), ("chunk_size", chunk_size),
@@ -152,9 +152,36 @@ class ListingClassifier:
         self.chunk_size = chunk_size
         self.num_threads = num_threads or default_threads()
         self.workers = workers
+        self._cascade = self._cascade_stage(backend, meta, cascade)
+        #: Listings scored with the cascade on, and those the TF-IDF part decided alone.
+        self.cascade_counts = {"listings": 0, "skipped": 0}
         self._pool: ThreadPoolExecutor | None = None
         self._compute: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+
+    @staticmethod
+    def _cascade_stage(backend: Backend[Any], meta: ModelMeta,
+                       cascade: bool | None) -> BlendBackend | None:
+        """The blend backend whose TF-IDF part runs first, when the cascade is on.
+
+        ``cascade=None`` follows the folder (``blend.cascade.enabled``); True asks for
+        it and fails, naming the fix, on a folder whose blend has no thresholds.
+        """
+        spec = meta.blend.cascade if meta.blend is not None else None
+        if cascade is None:  # the folder's default; no thresholds fitted means no cascade
+            cascade = spec is not None and spec.enabled and bool(spec.thresholds)
+        if not cascade:
+            return None
+        if not isinstance(backend, BlendBackend) or spec is None or not spec.thresholds:
+            raise InvalidInputError(
+                "cascade=True needs a blend folder with cascade thresholds; fit them with "
+                "`nlp-ip calibrate-cascade --model DIR --data VALIDATION.jsonl`")
+        return backend
+
+    @property
+    def cascade(self) -> bool:
+        """True when the TF-IDF part decides the listings it is sure of alone."""
+        return self._cascade is not None
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -162,7 +189,7 @@ class ListingClassifier:
                         max_batch_tokens: int | None = None,
                         num_threads: int | None = None, workers: int | None = None,
                         chunk_size: int = DEFAULT_CHUNK_SIZE,
-                        blend: bool = True) -> ListingClassifier:
+                        blend: bool = True, cascade: bool | None = None) -> ListingClassifier:
         """Load a model folder.
 
         ``backend``: one of :data:`BACKENDS` or ``"auto"``: the folder's own
@@ -187,6 +214,11 @@ class ListingClassifier:
 
         ``max_batch_tokens`` defaults to the backend's measured best.
 
+        ``cascade`` (blend folders with cascade thresholds): True scores every listing
+        with the TF-IDF part first and lets it decide alone the ones it is sure of
+        (:mod:`nlp_ip.inference.cascade`); False always runs the full blend; None
+        follows the folder's ``blend.cascade.enabled``.
+
         ``blend=False`` runs only the transformer part of a blend folder (one
         whose ``nlp_ip.json`` has ``blend``: a TF-IDF model blended in), with
         that part's own calibration temperature: for comparing the parts. It
@@ -204,7 +236,7 @@ class ListingClassifier:
             raise ModelLoadError(
                 f"{folder} was trained with text builder v{meta.text.builder_version}, but this "
                 f"nlp-ip builds inputs with v{TEXT_BUILDER_VERSION}; served inputs would differ "
-                "from training inputs. Retrain the model or install the nlp-ip version that "
+                "from nlp_ip_train inputs. Retrain the model or install the nlp-ip version that "
                 "trained it"
             )
         threads = num_threads or default_threads()
@@ -218,7 +250,8 @@ class ListingClassifier:
         logger.info("loaded %s (%s) with backend %s, %d threads in %d workers", folder,
                     meta.model_version, instance.name, threads, workers)
         return cls(folder, meta, instance, max_batch_tokens=max_batch_tokens,
-                   chunk_size=chunk_size, num_threads=threads, workers=workers)
+                   chunk_size=chunk_size, num_threads=threads, workers=workers,
+                   cascade=cascade)
 
     @property
     def backend_name(self) -> str:
@@ -233,7 +266,8 @@ class ListingClassifier:
 
     @property
     def model_version(self) -> str:
-        return self.meta.model_version
+        """The folder's model version; ``+cascade`` when the cascade decides some rows."""
+        return self.meta.model_version + ("+cascade" if self._cascade is not None else "")
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -275,7 +309,20 @@ class ListingClassifier:
     def _logits(self, encoded: Any) -> np.ndarray:
         lengths = self.backend.lengths(encoded)
         out = np.zeros((len(lengths), len(LABEL_NAMES)), dtype=np.float32)
-        batches = self._batches(lengths)
+        if self._cascade is not None and len(lengths):
+            # The cascade's first stage: rows the TF-IDF part decides alone are done here;
+            # only the others are packed into transformer batches.
+            decided, early = self._cascade.early_exit(encoded, self.meta.temperature)
+            out[decided] = early[decided]
+            rest = np.flatnonzero(~decided)
+            batches = [rest[b] for b in self._batches(lengths[rest])] if len(rest) else []
+            with self._pool_lock:
+                self.cascade_counts["listings"] += len(lengths)
+                self.cascade_counts["skipped"] += int(decided.sum())
+            if not batches:
+                return out
+        else:
+            batches = self._batches(lengths)
         if self.workers == 1 or len(batches) == 1:
             for idx in batches:
                 out[idx] = self.backend.forward(encoded, idx)
@@ -347,7 +394,7 @@ class ListingClassifier:
             return []
         decisions = self.meta.policy.decide_codes(probs)
         tops = probs.argmax(axis=1)
-        version = self.meta.model_version
+        version = self.model_version
         out = []
         rows = zip(listings, probs.tolist(), tops, decisions, strict=True)
         for listing, row, top, decision in rows:

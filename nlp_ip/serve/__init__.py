@@ -6,7 +6,7 @@
 Importing this package is cheap and needs no web framework: the FastAPI app
 (:func:`create_app`) is imported on first use, and a missing ``[serve]`` extra
 raises an ImportError that names the pip line. Nothing here imports
-``training``, ``datasets`` or ``sklearn``.
+``nlp_ip_train``, ``datasets`` or ``sklearn``.
 """
 
 from __future__ import annotations

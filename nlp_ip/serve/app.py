@@ -1,4 +1,4 @@
-"""The FastAPI app: routes, lifecycle, and wiring of batcher, keys and metrics.
+"""The FastAPI app: its routers, the API keys each needs, error handlers and middleware.
 
 ``create_app(settings, classifier=None)`` builds the app. Without a
 classifier, the model named by ``settings.model`` is loaded in the background
@@ -8,359 +8,24 @@ the model is loaded and warm.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
-import time
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-from nlp_ip.errors import (
-    ConfigError,
-    FieldError,
-    InputTooLargeError,
-    InvalidInputError,
-    NlpIpError,
-    NotReadyError,
-    RequestTimeoutError,
-    require,
-)
+from nlp_ip.errors import require
 
 require("fastapi", extra="serve", feature="nlp-ip serve")
 
-from fastapi import FastAPI, Query, Request  # noqa: E402
-from fastapi.exceptions import RequestValidationError  # noqa: E402
-from fastapi.openapi.utils import get_openapi  # noqa: E402
-from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
-from starlette.responses import Response  # noqa: E402
+from fastapi import APIRouter, Depends, FastAPI  # noqa: E402
+from fastapi.routing import APIRoute  # noqa: E402
 
 from nlp_ip.labels import LABEL_NAMES  # noqa: E402
-from nlp_ip.schema import Listing, parse_listings  # noqa: E402
-from nlp_ip.serve import schemas  # noqa: E402
-from nlp_ip.serve.batching import MicroBatcher  # noqa: E402
-from nlp_ip.serve.errors import HTTP_STATUS_CODES, error_payload, error_response  # noqa: E402
-from nlp_ip.serve.metrics import ServerMetrics  # noqa: E402
-from nlp_ip.serve.middleware import (  # noqa: E402
-    AuthMiddleware,
-    RequestContextMiddleware,
-    request_id_of,
-)
+from nlp_ip.serve.dependencies import api_key  # noqa: E402
+from nlp_ip.serve.handlers import add_error_handlers  # noqa: E402
+from nlp_ip.serve.middleware import RequestContextMiddleware  # noqa: E402
+from nlp_ip.serve.routes import classify, docs, ops  # noqa: E402
 from nlp_ip.serve.settings import ServeSettings  # noqa: E402
-
-logger = logging.getLogger(__name__)
-
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
-DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json"})
-KNOWN_PATHS = frozenset({"/v1/classify", "/v1/model", "/healthz", "/readyz", "/metrics"}
-                        | DOC_PATHS)
-
-_WARMUP_TEXTS = (
-    "Leather belt",
-    "Quilted chain flap bag with gold-tone hardware, vegan leather, no logo",
-    "Vintage watch, stainless steel, automatic movement, box and papers included, serviced "
-    "last year, small scratches on the bracelet, ships insured from a verified seller",
-)
-
-
-def _scope_of(path: str) -> str:
-    return "metrics" if path == "/metrics" else "classify"
-
-
-def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode("utf-8")
-    return Response(body, status_code=status, headers=headers, media_type="application/json")
-
-
-def _metrics_summary(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Scalar headline numbers per split (macro_f1, accuracy, ece, n, ...)."""
-    summary: dict[str, Any] = {}
-    for split, values in metrics.items():
-        if isinstance(values, dict):
-            scalars = {k: v for k, v in values.items()
-                       if isinstance(v, (int, float)) and not isinstance(v, bool)}
-            if scalars:
-                summary[split] = scalars
-        elif isinstance(values, (int, float)) and not isinstance(values, bool):
-            summary[split] = values
-    return summary
-
-
-def _check_unicode(items: list[Any]) -> None:
-    """Reject unpaired surrogates (JSON ``\\ud800`` escapes): they are not text."""
-    errors = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
-        for key, value in item.items():
-            for text, what in ((key, "field name"), (value, "value")):
-                if isinstance(text, str) and not text.isascii():
-                    try:
-                        text.encode("utf-8")
-                    except UnicodeEncodeError:
-                        field = key.encode("utf-8", "backslashreplace").decode("ascii")
-                        errors.append(FieldError(field, f"{what} contains an unpaired "
-                                                 "surrogate escape; send valid Unicode", i))
-    if errors:
-        raise InvalidInputError("; ".join(str(e) for e in errors), errors)
-
-
-def engine_layout(settings: ServeSettings, classifier: Any | None = None) -> tuple[int, int]:
-    """``(workers, engine_concurrency)``: the settings when given, else by backend family.
-
-    Measured with ``benchmarks/load_test.py`` (32 closed-loop clients, 2 EPYC cores):
-    onnxruntime runs a whole forward pass per call without the GIL, so N single-threaded
-    micro-batches side by side kept both cores busy (int8: 88% of offline throughput,
-    against 58% with one two-threaded batch at a time); PyTorch's eager forward holds the
-    GIL between operators, so two batches in parallel lost to one two-threaded batch
-    (bf16: 56% against 64%).
-    """
-    onnx = False
-    if classifier is not None:
-        onnx = str(getattr(classifier, "backend_name", "")).startswith("onnx")
-    elif settings.backend != "auto":
-        onnx = settings.backend.startswith("onnx")
-    elif settings.model is not None:
-        from nlp_ip.artifact import read_meta
-        from nlp_ip.inference.backends import folder_backends
-
-        try:
-            onnx = folder_backends(Path(settings.model),
-                                   read_meta(settings.model))[0].startswith("onnx")
-        except Exception:  # a bad folder fails later, with the loader's own message
-            onnx = False
-    from nlp_ip.inference.engine import default_threads
-
-    threads = settings.num_threads or default_threads()
-    workers = settings.workers or (threads if onnx else 1)
-    concurrency = settings.engine_concurrency or (workers if onnx else 1)
-    return workers, concurrency
-
-
-class ServerState:
-    """Everything one app instance owns."""
-
-    def __init__(self, settings: ServeSettings, classifier: Any | None) -> None:
-        self.settings = settings
-        self.classifier: Any = classifier
-        self._owns_classifier = classifier is None
-        self.metrics = ServerMetrics()
-        self.ready = False
-        self.load_error: str | None = None
-        self.on_fatal: Callable[[str], None] | None = None
-        self.keystore: Any = None
-        if settings.auth:
-            from nlp_ip.serve.keys import KeyStore
-
-            assert settings.api_keys_file is not None
-            self.keystore = KeyStore(settings.api_keys_file)
-            if len(self.keystore) == 0:
-                logger.warning("the API keys file %s holds no keys: every request will get "
-                               "401. Add one with `nlp-ip keys add NAME`",
-                               settings.api_keys_file)
-        if classifier is None and settings.model is None:
-            raise ConfigError("no model to serve: pass --model DIR or set NLP_IP_MODEL")
-        self.workers, self.engine_concurrency = engine_layout(settings, classifier)
-        self.batcher: MicroBatcher[Listing, dict[str, Any]] = MicroBatcher(
-            self._run_batch, estimate_tokens=self._estimate_tokens,
-            max_batch_tokens=settings.max_batch_tokens, max_batch_rows=settings.max_batch_rows,
-            max_wait_ms=settings.max_wait_ms, max_queue_rows=settings.max_queue_rows,
-            max_queue_delay_s=settings.max_queue_delay_s,
-            concurrency=self.engine_concurrency, metrics=self.metrics)
-        self._loader: asyncio.Task[None] | None = None
-        self._max_length = 128
-        # spaCy pipelines are not shared between threads: one thread for ?explain=true.
-        self._explain_pool: ThreadPoolExecutor | None = None
-
-    def catalog_path(self) -> Path | None:
-        """The model folder's brands.yaml (the catalog used in training), if it has one."""
-        folder = getattr(self.classifier, "folder", None)
-        if folder is None:
-            return None
-        from nlp_ip.artifact import BRANDS_FILE
-
-        path = Path(folder) / BRANDS_FILE
-        return path if path.is_file() else None
-
-    async def explain(self, listings: list[Listing]) -> list[dict[str, Any]]:
-        if self._explain_pool is None:
-            self._explain_pool = ThreadPoolExecutor(1, thread_name_prefix="nlp-ip-explain")
-        loop = asyncio.get_running_loop()
-        result: list[dict[str, Any]] = await loop.run_in_executor(
-            self._explain_pool, _signals, listings, self.catalog_path())
-        return result
-
-    # -- engine side (runs on the engine thread) -------------------------------------------
-    def _estimate_tokens(self, listing: Listing) -> int:
-        chars = len(listing.title) + len(listing.description) + len(listing.brand or "")
-        return min(self._max_length, 8 + chars // 4)
-
-    def _run_batch(self, rows: list[Listing]) -> list[dict[str, Any]]:
-        return [p.to_dict() for p in self.classifier.predict(rows)]
-
-    def _load(self) -> Any:
-        from nlp_ip.inference import ListingClassifier
-
-        s = self.settings
-        return ListingClassifier.from_pretrained(
-            s.model, backend=s.backend, num_threads=s.num_threads,  # type: ignore[arg-type]
-            workers=self.workers, max_batch_tokens=s.engine_batch_tokens)
-
-    def _warm(self) -> None:
-        for n in (1, 8, 32):
-            started = time.perf_counter()
-            self.classifier.predict([{"title": _WARMUP_TEXTS[i % 3],
-                                      "description": _WARMUP_TEXTS[(i + 1) % 3] * (i % 3)}
-                                     for i in range(n)])
-        # a first estimate of the engine rate, for the queue's delay bound
-        self.batcher.record_rate(n, time.perf_counter() - started)
-
-    async def _load_and_warm(self) -> None:
-        loop = asyncio.get_running_loop()
-        started = time.perf_counter()
-        try:
-            if self.classifier is None:
-                self.classifier = await loop.run_in_executor(None, self._load)
-            self._max_length = int(self.classifier.meta.text.max_length)
-            if self.settings.warmup:
-                await self.batcher.call(self._warm)
-        except Exception as exc:
-            self.load_error = f"{type(exc).__name__}: {exc}"
-            logger.error("the model could not be loaded: %s", self.load_error)
-            if self.on_fatal is not None:
-                self.on_fatal(self.load_error)
-            return
-        self.ready = True
-        meta = self.classifier.meta
-        self.metrics.ready.set(1)
-        self.metrics.model_info.labels(meta.model_version, self.classifier.backend_name).set(1)
-        logger.info("ready: model %s on backend %s (loaded and warmed in %.1f s)",
-                    meta.model_version, self.classifier.backend_name,
-                    time.perf_counter() - started)
-
-    # -- lifecycle -------------------------------------------------------------------------
-    async def start(self) -> None:
-        await self.batcher.start()
-        self._loader = asyncio.create_task(self._load_and_warm(), name="nlp-ip-load-model")
-
-    async def stop(self) -> None:
-        self.ready = False
-        self.metrics.ready.set(0)
-        if self._loader is not None and not self._loader.done():
-            self._loader.cancel()
-        await self.batcher.stop(timeout=self.settings.shutdown_timeout_s)
-        if self._explain_pool is not None:
-            self._explain_pool.shutdown(wait=False)
-        if self._owns_classifier and self.classifier is not None:
-            close = getattr(self.classifier, "close", None)
-            if close is not None:
-                close()
-
-    def require_ready(self) -> None:
-        if self.batcher.closing:
-            raise NotReadyError("the server is shutting down; retry on another instance")
-        if not self.ready:
-            if self.load_error:
-                raise NotReadyError("the model failed to load; see the server log")
-            raise NotReadyError("the model is still loading; retry shortly")
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` bytes.
-
-    Checks ``Content-Length`` first, then counts while reading, so chunked
-    bodies without a length are stopped too; nothing is parsed before.
-    """
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise InputTooLargeError(
-            f"the body is {int(declared):,} bytes; the limit is {limit:,}. Send fewer "
-            "listings per request", [FieldError("body", f"is over {limit:,} bytes")])
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise InputTooLargeError(
-                f"the body is over {limit:,} bytes; send fewer listings per request",
-                [FieldError("body", f"is over {limit:,} bytes")])
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _parse_request(body: bytes, max_listings: int) -> list[Listing]:
-    try:
-        data = json.loads(body)
-    except UnicodeDecodeError:
-        raise InvalidInputError("the body is not UTF-8 text; send JSON encoded as UTF-8",
-                                [FieldError("body", "is not valid UTF-8")]) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            'send {"listings": [{"title": ...}, ...]}',
-            [FieldError("body", f"is not valid JSON: {exc.msg}")]) from None
-    except RecursionError:
-        raise InvalidInputError("the body is nested too deeply",
-                                [FieldError("body", "is nested too deeply")]) from None
-    if not isinstance(data, dict) or "listings" not in data:
-        raise InvalidInputError('the body must be an object {"listings": [...]}',
-                                [FieldError("listings", 'is required: send {"listings": '
-                                            '[{"title": ...}, ...]}')])
-    unknown = sorted(str(k) for k in data if k != "listings")
-    if unknown:
-        _check_unicode([{k: None for k in unknown}])
-        raise InvalidInputError(
-            f"unknown field(s) {unknown}; the body has only 'listings'",
-            [FieldError(k, "is not a field of the request; put listing fields inside "
-                           "'listings'") for k in unknown])
-    items = data["listings"]
-    if not isinstance(items, list):
-        raise InvalidInputError("'listings' must be a list of listings",
-                                [FieldError("listings", f"must be a list, got "
-                                            f"{type(items).__name__}")])
-    if not items:
-        raise InvalidInputError("'listings' is empty; send 1 or more listings",
-                                [FieldError("listings", "is empty")])
-    if len(items) > max_listings:
-        raise InputTooLargeError(
-            f"{len(items)} listings in one request; the limit is {max_listings}. "
-            "Split the request (nlp_ip.client.Client does that for you)",
-            [FieldError("listings", f"has {len(items)} items; the limit is {max_listings}")])
-    _check_unicode(items)
-    return parse_listings(items)
-
-
-async def _client_gone(receive: Callable[[], Any]) -> None:
-    """Returns when the client disconnects (after the body has been read)."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-
-
-def _signals(listings: list[Listing], catalog: Path | None) -> list[dict[str, Any]]:
-    """Rule-based evidence per listing, with the brand catalog the model was trained with."""
-    from nlp_ip.text import extract_signals_batch
-
-    return [s.to_dict() for s in extract_signals_batch(listings, catalog_path=catalog)]
-
-
-def _error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    text = {401: "missing or invalid API key", 403: "the key lacks this endpoint's scope",
-            413: "body or listing count over the limit", 422: "invalid input, per field",
-            429: "queue full; retry after Retry-After seconds",
-            503: "not ready, shutting down, or the request timed out"}
-    out: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
-        entry: dict[str, Any] = {"model": schemas.ErrorBody, "description": text[status]}
-        if status in (429, 503):
-            entry["headers"] = {"Retry-After": {"description": "seconds to wait",
-                                                "schema": {"type": "string"}}}
-        out[status] = entry
-    return out
+from nlp_ip.serve.state import ServerState  # noqa: E402
 
 
 def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAPI:
@@ -389,199 +54,27 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
         description="Send listings, get one prediction per listing, in order. Every route but "
                     "`/healthz` and `/readyz` needs `Authorization: Bearer <key>` "
                     "(keys come from `nlp-ip keys add`). Guide: docs/serving.md.",
-        lifespan=lifespan, docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+        lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+        redirect_slashes=False)  # see nlp_ip.serve.handlers.http_error
     app.state.nlp = state
 
-    # -- errors: one mapping (nlp_ip.serve.errors) -----------------------------------------
-    @app.exception_handler(NlpIpError)
-    async def _library_error(request: Request, exc: NlpIpError) -> Response:
-        status, headers, body = error_response(exc, request_id_of(request.scope))
-        if status >= 500:
-            if isinstance(exc, (NotReadyError, RequestTimeoutError)):
-                state.metrics.rejections.labels(body["error"]["code"]).inc()
-            else:
-                logger.error("request %s failed: %s", body["request_id"], exc)
-        else:
-            state.metrics.rejections.labels(body["error"]["code"]).inc()
-        return _json(body, status, headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        fields = [FieldError(".".join(str(p) for p in e.get("loc", ())[1:]) or "request",
-                             str(e.get("msg", "invalid"))) for e in exc.errors()]
-        return await _library_error(request, InvalidInputError(
-            "; ".join(str(f) for f in fields), fields))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = HTTP_STATUS_CODES.get(exc.status_code, "http_error")
-        body = error_payload(exc.status_code, code, str(exc.detail),
-                             request_id_of(request.scope))
-        return _json(body, exc.status_code, dict(exc.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        rid = request_id_of(request.scope)
-        logger.exception("request %s failed", rid)
-        status, headers, body = error_response(exc, rid)
-        return _json(body, status, headers)
-
-    # -- routes ----------------------------------------------------------------------------
-    @app.post(
-        "/v1/classify", tags=["classify"], response_model=None,
-        summary="Classify listings",
-        description=f"One prediction per listing, in request order, each with the listing's "
-                    f"`id`. At most {settings.max_listings} listings and "
-                    f"{settings.max_body_bytes:,} bytes per request. Requests from many "
-                    "clients are batched together on the server.",
-        responses={200: {"model": schemas.ClassifyResponse, "description": "predictions"},
-                   **_error_responses(401, 403, 413, 422, 429, 503)},
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/ClassifyRequest"},
-            "examples": {"three listings": {
-                "value": {"listings": schemas.LISTING_EXAMPLES}}}}}}})
-    async def classify(
-        request: Request,
-        explain: bool = Query(False, description="add rule-based `signals` to each prediction"),
-    ) -> Response:
-        state.require_ready()
-        started = request.scope.get("state", {}).get("started", time.perf_counter())
-        deadline = started + settings.request_timeout_s
-        state.batcher.check_capacity(1)  # overloaded: refuse before reading and parsing
-        body = await _read_body(request, settings.max_body_bytes)
-        listings = _parse_request(body, settings.max_listings)
-        job = state.batcher.submit(listings)
-        signals_future = asyncio.ensure_future(state.explain(listings)) if explain else None
-        watcher = asyncio.ensure_future(_client_gone(request.receive))
-        rid = request_id_of(request.scope)
-        try:
-            remaining = max(0.0, deadline - time.perf_counter())
-            waiters: set[asyncio.Future[Any]] = {job.future, watcher}
-            done, _ = await asyncio.wait(waiters, timeout=remaining,
-                                         return_when=asyncio.FIRST_COMPLETED)
-            if job.future not in done:
-                state.batcher.cancel(job)
-                if watcher in done:
-                    state.metrics.rejections.labels("client_disconnected").inc()
-                    request.scope["state"]["status_override"] = 499
-                    logger.debug("request %s dropped: the client went away", rid)
-                    return Response(status_code=499)
-                raise RequestTimeoutError(
-                    f"no answer within {settings.request_timeout_s:g} s; the server is busy, "
-                    "retry later or send fewer listings")
-            try:
-                predictions = job.future.result()
-                if signals_future is not None:
-                    remaining = max(0.0, deadline - time.perf_counter())
-                    signals = await asyncio.wait_for(signals_future, remaining)
-                    for prediction, signal in zip(predictions, signals, strict=True):
-                        prediction["signals"] = signal
-            except asyncio.TimeoutError:
-                raise RequestTimeoutError(
-                    f"the signals were not ready within {settings.request_timeout_s:g} s; "
-                    "retry without explain=true or with fewer listings") from None
-            except NlpIpError:
-                raise
-            except Exception as exc:
-                if signals_future is not None and signals_future.done() \
-                        and signals_future.exception() is exc:
-                    logger.error("request %s: signal extraction failed", rid, exc_info=exc)
-                # else the batcher has logged the engine failure with its traceback
-                status, headers, error_body = error_response(exc, rid)
-                return _json(error_body, status, headers)
-        finally:
-            watcher.cancel()
-            if signals_future is not None and not signals_future.done():
-                signals_future.cancel()
-        state.metrics.listings.inc(len(listings))
-        return _json({"predictions": predictions,
-                      "model_version": state.classifier.meta.model_version,
-                      "request_id": request_id_of(request.scope)})
-
-    @app.get("/v1/model", tags=["model"], response_model=schemas.ModelInfo,
-             summary="The model being served",
-             responses=_error_responses(401, 403, 503))
-    async def model_info() -> Response:
-        state.require_ready()
-        meta = state.classifier.meta
-        return _json({
-            "labels": list(meta.labels), "model_version": meta.model_version,
-            "kind": meta.kind, "backend": state.classifier.backend_name,
-            "max_length": meta.text.max_length, "temperature": meta.temperature,
-            "blend": meta.blend.model_dump(mode="json") if meta.blend is not None else None,
-            "thresholds": meta.policy.model_dump(mode="json"),
-            "metrics": _metrics_summary(meta.metrics),
-            "int8": state.classifier.int8_kernel,
-            "limits": {"max_listings": settings.max_listings,
-                       "max_body_bytes": settings.max_body_bytes,
-                       "request_timeout_s": settings.request_timeout_s},
-            "batching": {"max_batch_tokens": settings.max_batch_tokens,
-                         "max_batch_rows": settings.max_batch_rows,
-                         "max_wait_ms": settings.max_wait_ms,
-                         "max_queue_rows": settings.max_queue_rows,
-                         "max_queue_delay_s": settings.max_queue_delay_s,
-                         "workers": state.workers,
-                         "engine_concurrency": state.engine_concurrency}})
-
-    @app.get("/healthz", tags=["ops"], response_model=schemas.Health,
-             summary="The process is alive (no key needed)")
-    async def healthz() -> Response:
-        return _json({"status": "ok"})
-
-    @app.get("/readyz", tags=["ops"], response_model=schemas.Ready,
-             summary="The model is loaded and warm (no key needed)",
-             responses=_error_responses(503))
-    async def readyz() -> Response:
-        state.require_ready()
-        return _json({"status": "ready", "model_version": state.classifier.meta.model_version,
-                      "backend": state.classifier.backend_name})
-
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics (key with scope 'metrics')",
-             response_class=Response,
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                              "description": "Prometheus text format"},
-                        **_error_responses(401, 403)})
-    async def metrics() -> Response:
-        body, content_type = state.metrics.render()
-        return Response(body, media_type=content_type)
-
-    # -- OpenAPI: document the body the endpoint parses itself, and bearer auth -------------
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                             description=app.description, routes=app.routes)
-        components = schema.setdefault("components", {})
-        defs = components.setdefault("schemas", {})
-        request_schema = schemas.ClassifyRequest.model_json_schema(
-            ref_template="#/components/schemas/{model}")
-        defs.update(request_schema.pop("$defs", {}))
-        request_schema["properties"]["listings"]["maxItems"] = settings.max_listings
-        defs["ClassifyRequest"] = request_schema
-        components["securitySchemes"] = {"bearerAuth": {
-            "type": "http", "scheme": "bearer",
-            "description": "a key from `nlp-ip keys add NAME`"}}
-        for path, operations in schema.get("paths", {}).items():
-            for operation in operations.values():
-                if path not in PUBLIC_PATHS and settings.auth:
-                    operation["security"] = [{"bearerAuth": []}]
-                # FastAPI documents its own 422 shape; ours is ErrorBody.
-                if "422" in operation.get("responses", {}) and path != "/v1/classify":
-                    operation["responses"]["422"]["content"] = {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-        for name in ("HTTPValidationError", "ValidationError"):
-            if not any(name in json.dumps(v) for k, v in schema["paths"].items()):
-                defs.pop(name, None)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    # Each router with the API-key scope its routes need (None: no key).
+    routers: list[tuple[APIRouter, str | None]] = [
+        (classify.classify_router(settings), "classify"),
+        (classify.router, "classify"),
+        (ops.metrics_router, "metrics"),
+        (ops.health_router, None),
+        (docs.router, None if settings.public_docs else "classify"),
+    ]
+    for router, scope in routers:
+        key = [Depends(api_key(scope))] if scope is not None and state.keystore is not None \
+            else []
+        app.include_router(router, dependencies=key)
+        state.key_scopes.update({route.path: scope for route in router.routes
+                                 if isinstance(route, APIRoute)})
+    add_error_handlers(app)
 
     # -- middleware (the last added runs first) ---------------------------------------------
-    if state.keystore is not None:
-        public = PUBLIC_PATHS | (DOC_PATHS if settings.public_docs else frozenset())
-        app.add_middleware(AuthMiddleware, keystore=state.keystore,  # type: ignore[arg-type]
-                           public_paths=public, scope_of=_scope_of, metrics=state.metrics)
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
@@ -591,5 +84,5 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics,  # type: ignore[arg-type]
-                       known_paths=KNOWN_PATHS)
+                       known_paths=frozenset(state.key_scopes))
     return app

@@ -17,6 +17,8 @@ metric                                      meaning
 ``nlp_ip_rejections_total``                 refused requests by reason
 ``nlp_ip_model_info``                       1, labelled with model version and backend
 ``nlp_ip_ready``                            1 when the model is loaded and warm
+``nlp_ip_cascade_listings_total``           listings scored with the cascade on
+``nlp_ip_cascade_skipped_total``            of those, decided by the TF-IDF part alone
 ==========================================  ==========================================
 """
 
@@ -65,6 +67,27 @@ class ServerMetrics:
             registry=r)
         self.ready = prom.Gauge(  # type: ignore[attr-defined]
             "nlp_ip_ready", "1 when the model is loaded and warm", registry=r)
+        self._cascade_registered = False
+
+    def watch_cascade(self, classifier: object) -> None:
+        """Expose the engine's cascade counts (``cascade_counts``) as two counters."""
+        found = getattr(classifier, "cascade_counts", None)
+        if not isinstance(found, dict) or self._cascade_registered:
+            return
+        counts: dict[str, int] = found
+        from prometheus_client.core import CounterMetricFamily as metric_family
+
+        class _Cascade:
+            def collect(self) -> list[object]:
+                return [metric_family("nlp_ip_cascade_listings",
+                                      "Listings scored with the cascade on",
+                                      value=counts["listings"]),
+                        metric_family("nlp_ip_cascade_skipped",
+                                      "Listings decided by the TF-IDF part alone (cascade)",
+                                      value=counts["skipped"])]
+
+        self.registry.register(_Cascade())
+        self._cascade_registered = True
 
     def render(self) -> tuple[bytes, str]:
         """(body, content type) of the exposition format."""

@@ -56,6 +56,11 @@ class ServeSettings(BaseModel):
         description="token budget of one forward pass inside an engine call (default: the "
                     "backend's measured best); a micro-batch larger than this is split into "
                     "forward passes that the workers run in parallel")
+    cascade: bool | None = Field(
+        default=None,
+        description="blend folders: let the TF-IDF part decide alone the listings it is sure "
+                    "of (thresholds from `nlp-ip calibrate-cascade`); default: the folder's "
+                    "setting")
     api_keys_file: Path | None = Field(
         default=None, description="JSON file of salted API-key hashes (`nlp-ip keys add`)")
     auth: bool = Field(default=True, description="require API keys (off: loopback only)")

@@ -1,7 +1,7 @@
 """The one text builder: a listing (and its signals) -> the model's input string.
 
 Training, evaluation, inference and serving all call :func:`build_model_input`
-(or :func:`build_model_inputs`), so served inputs cannot drift from training
+(or :func:`build_model_inputs`), so served inputs cannot drift from nlp_ip_train
 inputs. A model folder records :data:`TEXT_BUILDER_VERSION` and the ``hints``
 setting it was trained with; bump the version whenever the output changes.
 

@@ -76,7 +76,16 @@ _NON_LATIN_LETTER_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f]")
 # digit opening a word of letters ("0mega", "4didas"); "40mm" or "100ml" (a number
 # and its unit) are left alone.
 _LEET_WORD_RE = re.compile(r"[^\W\d_]\d|^\d[^\W\d_]{3}")
-_WORD_RE = re.compile(r"[^\W_]+")
+#: Scripts written without spaces between words: Japanese kana, Han, Hangul, Thai, Lao,
+#: Khmer.
+_UNSPACED = ("\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+             "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u0e00-\u0eff\u1780-\u17ff")
+#: A word: a run of letters and digits, split where an unspaced script meets another one.
+#: Sellers glue Latin brand names to Japanese, Chinese, Korean or Thai text without a
+#: space ("P0kemonカード"): that boundary splits them into two words. (Cyrillic and Greek
+#: are not split off: the skeleton folds their look-alike letters into Latin ones.)
+WORD_PATTERN = f"[^\\W_{_UNSPACED}]+|[{_UNSPACED}]+"
+_WORD_RE = re.compile(WORD_PATTERN)
 # Leet symbols between letters, or before two letters at the start of a word.
 _SYMBOL_RE = re.compile(
     r"(?<=[^\W_])[@$!|€£¢©¡§](?=[^\W_])"

@@ -297,6 +297,7 @@ class BrandMatcherComponent(_Component):
                     obfuscated=mention_is_obfuscated(item, typed),
                     match=item.match,
                     form=item.catalog_form,
+                    product_line=item.product_line,
                 )
             )
             kept_raw.append(item)

@@ -98,7 +98,9 @@ class BrandMention:
     ``fuzzy`` (a misspelling or abbreviation, e.g. "Rolx"). ``obfuscated`` is
     True when the typed form disguises the name (look-alike letters, leet,
     split letters, emoji or zero-width characters inside, misspelling).
-    ``form`` is the catalog string that matched.
+    ``form`` is the catalog string that matched. ``product_line`` names the catalog
+    product line when the mention is one (also when it was misspelt or disguised); the
+    mention's ``brand`` is then the line's parent brand, so both are reported.
     """
 
     brand: str
@@ -109,6 +111,7 @@ class BrandMention:
     obfuscated: bool
     match: str
     form: str
+    product_line: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def tfidf_model(tmp_path_factory: pytest.TempPathFactory, tiny_cache: Path) -> Path:
     """A small TF-IDF model folder: it loads in well under a second, so a test can start
     many ``nlp-ip`` processes."""
-    from training.config import load_config
-    from training.run import train
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
 
     cfg = load_config(ROOT / "configs" / "baseline.yaml", [
         f"data.cache_dir={tiny_cache}", "data.generate.n=400", "data.generate.seed=7",

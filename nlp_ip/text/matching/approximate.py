@@ -79,6 +79,11 @@ def _is_subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
+def squeeze(word: str) -> str:
+    """``word`` with every run of one letter written once ("niiike" -> "nike")."""
+    return "".join(ch for i, ch in enumerate(word) if i == 0 or ch != word[i - 1])
+
+
 def _consonants(word: str) -> str:
     return "".join(ch for ch in word if ch not in _VOWELS)
 
@@ -138,7 +143,10 @@ class ApproximateWords:
         self._prefix_index: dict[str, set[str]] = {}
         self._cons_index: dict[str, set[str]] = {}
         self._by_first: dict[str, list[str]] = {}
+        #: squeezed form -> targets, for names typed with letters doubled ("Diior")
+        self._squeezed: dict[str, set[str]] = {}
         for target in targets:
+            self._squeezed.setdefault(squeeze(target), set()).add(target)
             variants = {target} | _deletes(target)
             if edit_limit(target) == 2:
                 variants |= {d2 for d1 in _deletes(target) for d2 in _deletes(d1)}
@@ -191,6 +199,13 @@ class ApproximateWords:
         if self.vocabulary.is_vocab(word) or word in self.exact_tokens or self._inflected(word):
             return ()
         found: dict[str, Method] = {}
+        squeezed = squeeze(word)
+        if squeezed != word:
+            # Letters doubled or tripled inside a name ("Niike", "Dysson", "Guccci"): the
+            # word has the name's letters in order, some repeated, and no other change.
+            for target in self._squeezed.get(squeezed, ()):
+                if len(word) > len(target) and target != word:
+                    found[target] = "doubled"
         first = word[0]
         shapes = self._target_shapes
         near = any((first, size) in shapes for size in (n - 1, n, n + 1))
@@ -209,7 +224,7 @@ class ApproximateWords:
                     if target in self._line_only_targets:
                         limit = 1
                     distance = osa_distance(word, target, limit)
-                    if distance <= limit:
+                    if distance <= limit and target not in found:
                         found[target] = "edit"
                         if distance == 1:
                             self._one_edit.add((word, target))

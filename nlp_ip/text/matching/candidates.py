@@ -168,7 +168,15 @@ class CandidateSearch:
     def _approximate_evidence(
         self, entry: KeyEntry, method: Method, target: str, word: str
     ) -> Evidence:
-        """A one-letter slip in a long distinctive name needs nothing ("Balenciagga")."""
+        """A one-letter slip in a long distinctive name needs nothing ("Balenciagga"), and
+        neither do doubled letters in any distinctive name ("Niike", "Diior"): no ordinary
+        word is a brand name with repeated letters, so the doubling is a disguise."""
+        if (
+            method == "doubled"
+            and entry.evidence == Evidence.NONE
+            and not self.index.brands[entry.brand].ambiguous
+        ):
+            return Evidence.NONE
         if (
             method == "edit"
             and len(target) >= 7

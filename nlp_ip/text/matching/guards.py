@@ -220,6 +220,35 @@ def initials_beside_a_context_phrase(cand: Candidate, ctx: GuardContext) -> bool
     return any(f" {phrase} " in window for phrase in phrases)
 
 
+# --------------------------------------------------------------------------- vetoes
+
+#: Unit, size, count and pack abbreviations that equal some brand's initials ("CT",
+#: "PP", "CL", "MS"...): beside a number they are a quantity, never a mark.
+QUANTITY_UNITS = frozenset("""
+    pcs pc pk pack ct ea oz fl ml cl dl l lb lbs kg g mg mm cm m km in ft yd gb tb mb kb
+    mah v w kw hz khz ghz a ma db pp pe ss xs s xl xxl xxxl xxs sz ft2 m2 qt gal pt
+""".split())
+
+
+def _is_number(word: str) -> bool:
+    return any(ch.isdigit() for ch in word) and all(ch.isdigit() or ch in "x" for ch in word)
+
+
+def initials_read_as_a_quantity(cand: Candidate, ctx: GuardContext) -> bool:
+    """Initials that are a unit or count beside a number ("12 CT", "75 cl", "2 PK")."""
+    if cand.entry.kind != "initials":
+        return False
+    typed = "".join(cand.entry.tokens)
+    words = ctx.words
+    beside = words[max(0, cand.first - 1) : cand.first] + words[cand.last : cand.last + 1]
+    return any(_is_number(w) for w in beside) and (
+        typed in QUANTITY_UNITS or typed.replace("i", "l") in QUANTITY_UNITS)
+
+
+#: Rules that keep a candidate out whatever accepts it, checked first.
+VETOES: tuple[Guard, ...] = (initials_read_as_a_quantity,)
+
+
 # --------------------------------------------------------------------------- acceptance
 
 
@@ -256,11 +285,14 @@ def accept(
     candidates: list[Candidate],
     ctx: GuardContext,
     passes: tuple[GuardPass, ...] = ACCEPTANCE,
+    vetoes: tuple[Guard, ...] = VETOES,
 ) -> None:
-    """Mark the candidates that count (``accepted``), running ``passes`` in order."""
+    """Mark the candidates that count (``accepted``), running ``passes`` in order;
+    a candidate that a veto holds for is never accepted."""
+    vetoed = {id(c) for c in candidates if any(veto(c, ctx) for veto in vetoes)}
     for guard_pass in passes:
         for cand in candidates:
-            if cand.accepted or cand.evidence not in guard_pass.evidence:
+            if cand.accepted or cand.evidence not in guard_pass.evidence or id(cand) in vetoed:
                 continue
             for guard in guard_pass.guards:
                 if guard(cand, ctx):

@@ -173,7 +173,7 @@ class BrandIndex:
                 self._add(self._entry(brand, "initials", initials, evidence))
             for line in brand.product_lines:
                 self._add_product_line(brand, line)
-            for pun in brand.parody_names:
+            for pun in (*brand.parody_names, *brand.litigated_parodies):
                 self._add(self._entry(brand, "parody", pun, Evidence.NONE))
             self._add_context(brand)
             bucket = category_words.setdefault(brand.category, set())

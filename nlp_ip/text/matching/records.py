@@ -25,8 +25,8 @@ class Evidence(IntEnum):
 #: What a catalog string is.
 EntryKind = Literal["name", "alias", "initials", "product_line", "parody"]
 #: How a candidate was found: typed as in the catalog, split up or run together,
-#: within a small edit distance, or shortened.
-Method = Literal["exact", "joined", "edit", "abbrev"]
+#: within a small edit distance, shortened, or with letters doubled ("Niike", "Diior").
+Method = Literal["exact", "joined", "edit", "abbrev", "doubled"]
 #: The ``match`` of a brand mention: the catalog kind, or "fuzzy" for approximate ones.
 MatchKind = Literal["name", "alias", "initials", "product_line", "fuzzy"]
 
@@ -34,7 +34,7 @@ MatchKind = Literal["name", "alias", "initials", "product_line", "fuzzy"]
 MATCH_KINDS: tuple[MatchKind, ...] = ("name", "alias", "initials", "product_line", "fuzzy")
 
 #: Methods that found a misspelt or shortened word, not the catalog's letters.
-APPROXIMATE_METHODS: frozenset[Method] = frozenset({"edit", "abbrev"})
+APPROXIMATE_METHODS: frozenset[Method] = frozenset({"edit", "abbrev", "doubled"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,9 @@ class RawMention:
     method: Method
     catalog_form: str
     plain: tuple[str, ...]
+    #: The catalog product line named, when the mention is one ("Neverfull"); the parent
+    #: brand is ``brand``.
+    product_line: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

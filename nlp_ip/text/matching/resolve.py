@@ -21,7 +21,7 @@ OverlapFilter = Callable[[list[Candidate], list[tuple[int, int]]], list[Candidat
 
 _Item = TypeVar("_Item")
 
-_METHOD_RANK: dict[Method, int] = {"exact": 0, "joined": 1, "edit": 2, "abbrev": 3}
+_METHOD_RANK: dict[Method, int] = {"exact": 0, "joined": 1, "doubled": 2, "edit": 3, "abbrev": 4}
 _KIND_RANK: dict[EntryKind, int] = {
     "parody": 0,
     "name": 1,
@@ -106,7 +106,8 @@ def resolve_mentions(
             continue
         match: MatchKind = "fuzzy" if cand.approximate else entry.kind
         mentions.append(
-            RawMention(start, end, entry.brand, match, cand.method, entry.surface, entry.plain)
+            RawMention(start, end, entry.brand, match, cand.method, entry.surface, entry.plain,
+                       entry.surface if entry.kind == "product_line" else None)
         )
     return mentions, puns
 

@@ -7,10 +7,11 @@ from functools import lru_cache
 from importlib import resources
 
 from nlp_ip.brands import BrandCatalog
-from nlp_ip.text.normalize import NormalizedText, normalize
+from nlp_ip.text.normalize import WORD_PATTERN, NormalizedText, normalize
 
-#: A word: a run of letters and digits.
-WORD_RE = re.compile(r"[^\W_]+")
+#: A word: a run of Latin letters and digits, or of letters of other scripts (see
+#: :data:`nlp_ip.text.normalize.WORD_PATTERN`).
+WORD_RE = re.compile(WORD_PATTERN)
 
 
 def load_vocabulary() -> frozenset[str]:

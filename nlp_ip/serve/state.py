@@ -1,0 +1,206 @@
+"""Everything one server instance owns: the model, the micro-batcher, keys and metrics.
+
+:class:`ServerState` loads the model in the background after start-up (so ``/healthz``
+answers at once), warms it, and reports ready; the routes reach it through the
+dependencies in :mod:`nlp_ip.serve.dependencies`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from nlp_ip.errors import ConfigError, NotReadyError
+from nlp_ip.schema import Listing
+from nlp_ip.serve.batching import MicroBatcher
+from nlp_ip.serve.metrics import ServerMetrics
+from nlp_ip.serve.settings import ServeSettings
+
+logger = logging.getLogger(__name__)
+
+_WARMUP_TEXTS = (
+    "Leather belt",
+    "Quilted chain flap bag with gold-tone hardware, vegan leather, no logo",
+    "Vintage watch, stainless steel, automatic movement, box and papers included, serviced "
+    "last year, small scratches on the bracelet, ships insured from a verified seller",
+)
+
+
+def engine_layout(settings: ServeSettings, classifier: Any | None = None) -> tuple[int, int]:
+    """``(workers, engine_concurrency)``: the settings when given, else by backend family.
+
+    Measured with ``benchmarks/load_test.py`` (32 closed-loop clients, 2 EPYC cores):
+    onnxruntime runs a whole forward pass per call without the GIL, so N single-threaded
+    micro-batches side by side kept both cores busy (int8: 88% of offline throughput,
+    against 58% with one two-threaded batch at a time); PyTorch's eager forward holds the
+    GIL between operators, so two batches in parallel lost to one two-threaded batch
+    (bf16: 56% against 64%).
+    """
+    onnx = False
+    if classifier is not None:
+        onnx = str(getattr(classifier, "backend_name", "")).startswith("onnx")
+    elif settings.backend != "auto":
+        onnx = settings.backend.startswith("onnx")
+    elif settings.model is not None:
+        from nlp_ip.artifact import read_meta
+        from nlp_ip.inference.backends import folder_backends
+
+        try:
+            onnx = folder_backends(Path(settings.model),
+                                   read_meta(settings.model))[0].startswith("onnx")
+        except Exception:  # a bad folder fails later, with the loader's own message
+            onnx = False
+    from nlp_ip.inference.engine import default_threads
+
+    threads = settings.num_threads or default_threads()
+    workers = settings.workers or (threads if onnx else 1)
+    concurrency = settings.engine_concurrency or (workers if onnx else 1)
+    return workers, concurrency
+
+
+class ServerState:
+    """Everything one app instance owns."""
+
+    def __init__(self, settings: ServeSettings, classifier: Any | None) -> None:
+        self.settings = settings
+        self.classifier: Any = classifier
+        self._owns_classifier = classifier is None
+        self.metrics = ServerMetrics()
+        self.ready = False
+        self.load_error: str | None = None
+        self.on_fatal: Callable[[str], None] | None = None
+        self.keystore: Any = None
+        #: path -> the API-key scope its routes need (None: no key), for the answers that
+        #: no route gives (unknown path, wrong method); filled by create_app
+        self.key_scopes: dict[str, str | None] = {}
+        if settings.auth:
+            from nlp_ip.serve.keys import KeyStore
+
+            assert settings.api_keys_file is not None
+            self.keystore = KeyStore(settings.api_keys_file)
+            if len(self.keystore) == 0:
+                logger.warning("the API keys file %s holds no keys: every request will get "
+                               "401. Add one with `nlp-ip keys add NAME`",
+                               settings.api_keys_file)
+        if classifier is None and settings.model is None:
+            raise ConfigError("no model to serve: pass --model DIR or set NLP_IP_MODEL")
+        self.workers, self.engine_concurrency = engine_layout(settings, classifier)
+        self.batcher: MicroBatcher[Listing, dict[str, Any]] = MicroBatcher(
+            self._run_batch, estimate_tokens=self._estimate_tokens,
+            max_batch_tokens=settings.max_batch_tokens, max_batch_rows=settings.max_batch_rows,
+            max_wait_ms=settings.max_wait_ms, max_queue_rows=settings.max_queue_rows,
+            max_queue_delay_s=settings.max_queue_delay_s,
+            concurrency=self.engine_concurrency, metrics=self.metrics)
+        self._loader: asyncio.Task[None] | None = None
+        self._max_length = 128
+        # spaCy pipelines are not shared between threads: one thread for ?explain=true.
+        self._explain_pool: ThreadPoolExecutor | None = None
+
+    def catalog_path(self) -> Path | None:
+        """The model folder's brands.yaml (the catalog used in training), if it has one."""
+        folder = getattr(self.classifier, "folder", None)
+        if folder is None:
+            return None
+        from nlp_ip.artifact import BRANDS_FILE
+
+        path = Path(folder) / BRANDS_FILE
+        return path if path.is_file() else None
+
+    async def explain(self, listings: Sequence[Listing]) -> list[dict[str, Any]]:
+        """Rule-based evidence per listing (``?explain=true``), on the explain thread."""
+        if self._explain_pool is None:
+            self._explain_pool = ThreadPoolExecutor(1, thread_name_prefix="nlp-ip-explain")
+        loop = asyncio.get_running_loop()
+        result: list[dict[str, Any]] = await loop.run_in_executor(
+            self._explain_pool, _signals, listings, self.catalog_path())
+        return result
+
+    # -- engine side (runs on the engine thread) -------------------------------------------
+    def _estimate_tokens(self, listing: Listing) -> int:
+        chars = len(listing.title) + len(listing.description) + len(listing.brand or "")
+        return min(self._max_length, 8 + chars // 4)
+
+    def _run_batch(self, rows: list[Listing]) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self.classifier.predict(rows)]
+
+    def _load(self) -> Any:
+        from nlp_ip.inference import ListingClassifier
+
+        s = self.settings
+        return ListingClassifier.from_pretrained(
+            s.model, backend=s.backend, num_threads=s.num_threads,  # type: ignore[arg-type]
+            workers=self.workers, max_batch_tokens=s.engine_batch_tokens, cascade=s.cascade)
+
+    def _warm(self) -> None:
+        for n in (1, 8, 32):
+            started = time.perf_counter()
+            self.classifier.predict([{"title": _WARMUP_TEXTS[i % 3],
+                                      "description": _WARMUP_TEXTS[(i + 1) % 3] * (i % 3)}
+                                     for i in range(n)])
+        # a first estimate of the engine rate, for the queue's delay bound
+        self.batcher.record_rate(n, time.perf_counter() - started)
+
+    async def _load_and_warm(self) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        try:
+            if self.classifier is None:
+                self.classifier = await loop.run_in_executor(None, self._load)
+            self._max_length = int(self.classifier.meta.text.max_length)
+            if self.settings.warmup:
+                await self.batcher.call(self._warm)
+        except Exception as exc:
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            logger.error("the model could not be loaded: %s", self.load_error)
+            if self.on_fatal is not None:
+                self.on_fatal(self.load_error)
+            return
+        self.ready = True
+        self.metrics.ready.set(1)
+        self.metrics.model_info.labels(self.classifier.model_version,
+                                       self.classifier.backend_name).set(1)
+        counts = getattr(self.classifier, "cascade_counts", None)
+        if isinstance(counts, dict):  # warm-up batches are not traffic
+            counts.update(dict.fromkeys(counts, 0))
+        self.metrics.watch_cascade(self.classifier)
+        logger.info("ready: model %s on backend %s (loaded and warmed in %.1f s)",
+                    self.classifier.model_version, self.classifier.backend_name,
+                    time.perf_counter() - started)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.batcher.start()
+        self._loader = asyncio.create_task(self._load_and_warm(), name="nlp-ip-load-model")
+
+    async def stop(self) -> None:
+        self.ready = False
+        self.metrics.ready.set(0)
+        if self._loader is not None and not self._loader.done():
+            self._loader.cancel()
+        await self.batcher.stop(timeout=self.settings.shutdown_timeout_s)
+        if self._explain_pool is not None:
+            self._explain_pool.shutdown(wait=False)
+        if self._owns_classifier and self.classifier is not None:
+            close = getattr(self.classifier, "close", None)
+            if close is not None:
+                close()
+
+    def require_ready(self) -> None:
+        if self.batcher.closing:
+            raise NotReadyError("the server is shutting down; retry on another instance")
+        if not self.ready:
+            if self.load_error:
+                raise NotReadyError("the model failed to load; see the server log")
+            raise NotReadyError("the model is still loading; retry shortly")
+
+
+def _signals(listings: Sequence[Listing], catalog: Path | None) -> list[dict[str, Any]]:
+    """Rule-based evidence per listing, with the brand catalog the model was trained with."""
+    from nlp_ip.text import extract_signals_batch
+
+    return [s.to_dict() for s in extract_signals_batch(listings, catalog_path=catalog)]

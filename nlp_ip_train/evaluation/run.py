@@ -1,0 +1,223 @@
+"""``evaluate()`` and ``calibrate_model_policy()``: model folder + data file -> files.
+
+Both go through :class:`nlp_ip.inference.ListingClassifier` (transformer, ONNX
+and TF-IDF folders alike); a test may pass any object with ``predict_proba`` and
+``meta`` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_ip.errors import InvalidInputError
+from nlp_ip.policy import DecisionPolicy
+from nlp_ip.schema import Listing
+from nlp_ip_train.evaluation.cases import DEFAULT_CASES, load_cases, probe_cases
+from nlp_ip_train.evaluation.contrast import contrast_metrics
+from nlp_ip_train.evaluation.data import label_ids, load_labeled
+from nlp_ip_train.evaluation.metrics import evaluation_metrics
+from nlp_ip_train.evaluation.tuning import PolicyCalibration, calibrate_policy
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EvaluationResult:
+    metrics: dict[str, Any]
+    output: Path
+    cases: dict[str, Any] | None
+
+
+def load_classifier(model_dir: str | Path, *, blend: bool = True) -> Any:
+    from nlp_ip.inference import ListingClassifier
+
+    return ListingClassifier.from_pretrained(model_dir, blend=blend)
+
+
+def timed_predict(classifier: Any, listings: Sequence[Listing]) -> tuple[np.ndarray, float]:
+    """Calibrated probabilities and the wall time the prediction took."""
+    started = time.perf_counter()
+    probs = np.asarray(classifier.predict_proba(list(listings)), dtype=np.float64)
+    return probs, time.perf_counter() - started
+
+
+def model_info(classifier: Any, model_dir: str | Path | None) -> dict[str, Any]:
+    meta = getattr(classifier, "meta", None)
+    return {
+        "path": str(model_dir) if model_dir is not None else None,
+        "model_version": getattr(meta, "model_version", None),
+        "kind": getattr(meta, "kind", None),
+        "backend": getattr(classifier, "backend_name", None),
+    }
+
+
+def resolve_cases(cases: str | Path | None) -> Path | None:
+    """``"auto"``: the repository's probe file when it exists; None: no probe."""
+    if cases is None:
+        return None
+    if str(cases) == "auto":
+        return DEFAULT_CASES if DEFAULT_CASES.is_file() else None
+    return Path(cases)
+
+
+def default_output(model_dir: str | Path, data: Sequence[str | Path], split: str | None
+                   ) -> Path:
+    folder = Path(model_dir).resolve()
+    stem = "+".join(Path(d).stem for d in data)
+    name = f"{folder.parent.name}-{folder.name}-{stem}" + (f"-{split}" if split else "")
+    return Path("reports") / name
+
+
+def evaluate(model_dir: str | Path | None, data: Sequence[str | Path], *,
+             output: str | Path | None = None, slice_by: Sequence[str] = (),
+             split: str | None = None, cases: str | Path | None = "auto",
+             n_bootstrap: int = 1000, seed: int = 0, worst_k: int = 12,
+             classifier: Any = None, html_report: bool = True,
+             blend: bool = True) -> EvaluationResult:
+    """Score ``model_dir`` on labeled ``data``; write metrics.json, report.html and more.
+
+    Files written to ``output``: ``metrics.json``, ``report.html``,
+    ``predictions.jsonl`` (id, true label, probabilities, decision per row) and,
+    with a case file, ``cases.json``.
+    """
+    from nlp_ip_train.evaluation.report import ReportInputs, render_report, rows_shown
+    from nlp_ip_train.evaluation.signals import listing_spans
+
+    if classifier is None:
+        if model_dir is None:
+            raise ValueError("pass model_dir or classifier")
+        classifier = load_classifier(model_dir, blend=blend)
+    listings = load_labeled(list(data), split)
+    y_true = label_ids(listings)
+    policy: DecisionPolicy = classifier.meta.policy
+    probs, seconds = timed_predict(classifier, listings)
+    metrics = evaluation_metrics(probs, y_true, policy, [x.to_record() for x in listings],
+                                 slice_by=slice_by, n_bootstrap=n_bootstrap, seed=seed)
+    contrast = contrast_metrics(listings, y_true, probs.argmax(axis=1),
+                                n_bootstrap=n_bootstrap, seed=seed)
+    if contrast is not None:
+        metrics["contrast"] = contrast
+    metrics["model"] = model_info(classifier, model_dir)
+    metrics["data"] = {"path": ", ".join(str(d) for d in data),
+                       "split": split, "n": len(listings)}
+    metrics["throughput"] = {"rows": len(listings), "seconds": round(seconds, 4),
+                             "rows_per_s": round(len(listings) / seconds, 2) if seconds else None,
+                             "backend": metrics["model"]["backend"]}
+
+    case_path = resolve_cases(cases)
+    probe = None
+    cases_note = None
+    if case_path is not None:
+        case_rows = load_cases(case_path)
+        case_probs, _ = timed_predict(classifier, case_rows)
+        probe = probe_cases(case_probs, case_rows, policy)
+        probe["path"] = str(case_path)
+        metrics["legal_case_probe"] = probe["summary"]
+    else:
+        cases_note = "No case file was given (data/cases/cases.jsonl not found)."
+
+    out = Path(output) if output is not None else default_output(model_dir or "model", data,
+                                                                 split)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    decisions = policy.decide_codes(probs)
+    with (out / "predictions.jsonl").open("w", encoding="utf-8") as handle:
+        for listing, row, dec in zip(listings, probs, decisions, strict=True):
+            handle.write(json.dumps({
+                "id": listing.id, "label": listing.label.value,  # type: ignore[union-attr]
+                "predicted": metrics["labels"][int(np.argmax(row))],
+                "probabilities": dict(zip(metrics["labels"], map(float, row), strict=True)),
+                "decision": str(dec)}, ensure_ascii=False) + "\n")
+    if probe is not None:
+        (out / "cases.json").write_text(json.dumps(probe, indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+    if html_report:
+        catalog = Path(model_dir) / "brands.yaml" if model_dir is not None else None
+        catalog = catalog if catalog is not None and catalog.is_file() else None
+        shown = rows_shown(probs, y_true, [str(d) for d in decisions], worst_k)
+        spans = {i: listing_spans(listings[i], catalog) for i in shown}
+        page = render_report(ReportInputs(
+            metrics=metrics, probs=probs, y_true=y_true, listings=listings, spans=spans,
+            model=metrics["model"], data=metrics["data"], cases=probe, cases_note=cases_note,
+            worst_k=worst_k,
+            signals_available=not spans or any(v is not None for v in spans.values())))
+        (out / "report.html").write_text(page, encoding="utf-8")
+    logger.info("wrote %s", out)
+    return EvaluationResult(metrics=metrics, output=out, cases=probe)
+
+
+def calibrate_model_policy(model_dir: str | Path, data: Sequence[str | Path], *,
+                           split: str | None = None, target_precision: float = 0.99,
+                           target_recall: float = 0.95, min_removals: int = 10,
+                           max_over_enforcement: float | None = None, write: bool = True,
+                           classifier: Any = None) -> PolicyCalibration:
+    """Tune the policy of ``model_dir`` on held-out ``data``; store it in ``nlp_ip.json``."""
+    from nlp_ip.artifact import update_meta
+
+    if classifier is None:
+        classifier = load_classifier(model_dir)
+    listings = load_labeled(list(data), split)
+    probs, _ = timed_predict(classifier, listings)
+    result = calibrate_policy(probs, label_ids(listings), classifier.meta.policy,
+                              target_precision=target_precision, target_recall=target_recall,
+                              min_removals=min_removals,
+                              max_over_enforcement=max_over_enforcement)
+    if write:
+        record = result.to_dict()
+        record["data"] = {"path": [str(d) for d in data], "split": split, "n": len(listings)}
+
+        def change(meta: Any) -> None:
+            meta.policy = result.after
+            meta.metrics["policy_calibration"] = record
+
+        update_meta(model_dir, change)
+    return result
+
+
+def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *,
+                            split: str | None = None, target_agreement: float = 0.995,
+                            min_rows: int = 20, enable: bool = False,
+                            write: bool = True) -> Any:
+    """Fit the cascade thresholds of the blend folder ``model_dir`` on held-out ``data``.
+
+    Stores them in ``nlp_ip.json`` (``blend.cascade``) unless ``write=False``;
+    ``enable`` makes the cascade the folder's default. Returns the
+    :class:`~nlp_ip.artifact.CascadeMeta`.
+    """
+    from nlp_ip.artifact import read_meta, update_meta
+    from nlp_ip.inference import ListingClassifier
+    from nlp_ip.text import build_model_inputs
+    from nlp_ip.tfidf import TfidfScorer
+    from nlp_ip_train.cascade import fit_cascade
+
+    folder = Path(model_dir)
+    meta = read_meta(folder)
+    if meta.blend is None:
+        raise InvalidInputError(f"{folder} is not a blend folder (no 'blend' in nlp_ip.json); "
+                                "the cascade needs a TF-IDF part to run first")
+    listings = load_labeled(list(data), split)
+    with ListingClassifier.from_pretrained(folder, cascade=False) as classifier:
+        blend_probs = classifier.predict_proba(listings)
+    catalog = folder / "brands.yaml"
+    texts = build_model_inputs(listings, hints=meta.text.hints,
+                               catalog_path=catalog if catalog.is_file() else None)
+    tfidf = TfidfScorer.load(folder).logits(texts)
+    spec = fit_cascade(tfidf, meta.blend.tfidf_temperature, blend_probs, meta.policy,
+                       target_agreement=target_agreement, min_rows=min_rows)
+    spec.enabled = enable
+    spec.fitted["data"] = {"path": [str(d) for d in data], "split": split, "n": len(listings)}
+    if write:
+        def change(m: Any) -> None:
+            m.blend.cascade = spec
+
+        update_meta(folder, change)
+    return spec

@@ -1,0 +1,211 @@
+"""The cascade: the blend's TF-IDF part decides alone the listings it is sure of."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp_ip.artifact import CascadeMeta, read_meta, update_meta
+from nlp_ip.errors import InvalidInputError
+from nlp_ip.inference import ListingClassifier
+from nlp_ip.labels import LABEL2ID
+from nlp_ip.numerics import softmax
+from nlp_ip.policy import DecisionPolicy
+from nlp_ip.text import build_model_inputs
+from nlp_ip.tfidf import TfidfScorer
+from nlp_ip_train.cascade import fit_cascade
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _listings(n: int = 60) -> list[dict]:
+    rows = [json.loads(x) for x in (ROOT / "data" / "seed" / "listings.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:n]]
+    return [{k: r.get(k) for k in ("id", "title", "description", "price", "currency")}
+            for r in rows]
+
+
+@pytest.fixture
+def blend_folder(tiny_blend_run: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "blend"
+    shutil.copytree(tiny_blend_run / "model-best", folder)
+    return folder
+
+
+def _tfidf_probs(folder: Path, listings: list[dict]) -> np.ndarray:
+    meta = read_meta(folder)
+    texts = build_model_inputs(listings, hints=meta.text.hints,
+                               catalog_path=folder / "brands.yaml")
+    assert meta.blend is not None
+    return softmax(TfidfScorer.load(folder).logits(texts), meta.blend.tfidf_temperature)
+
+
+def test_skipped_rows_get_the_tfidf_answer_and_the_rest_the_full_blend(
+        blend_folder: Path) -> None:
+    listings = _listings()
+    cheap = _tfidf_probs(blend_folder, listings)
+    # a threshold that splits these rows: the median confidence of those topped legitimate
+    top_legit = cheap.argmax(1) == LABEL2ID["legitimate"]
+    threshold = float(np.median(cheap.max(1)[top_legit])) if top_legit.any() else 0.0
+
+    def change(meta: object) -> None:
+        meta.blend.cascade = CascadeMeta(thresholds={"legitimate": threshold})  # type: ignore[attr-defined]
+
+    update_meta(blend_folder, change)
+    full = ListingClassifier.from_pretrained(blend_folder, backend="torch-fp32")
+    assert not full.cascade  # thresholds alone do not turn it on
+    with ListingClassifier.from_pretrained(blend_folder, backend="torch-fp32",
+                                           cascade=True, max_batch_tokens=96) as clf:
+        got = clf.predict_proba(listings)
+        counts = dict(clf.cascade_counts)
+        assert clf.model_version.endswith("+cascade")
+        assert clf.predict(listings[:1])[0].model_version.endswith("+cascade")
+    want = full.predict_proba(listings)
+    skipped = top_legit & (cheap.max(1) >= threshold)
+    assert skipped.any() and (~skipped).any()
+    assert counts == {"listings": len(listings), "skipped": int(skipped.sum())}
+    np.testing.assert_allclose(got[skipped], cheap[skipped], atol=1e-6)
+    np.testing.assert_allclose(got[~skipped], want[~skipped], atol=1e-6)
+    # rows do not depend on their neighbours
+    alone = np.concatenate([ListingClassifier.from_pretrained(
+        blend_folder, backend="torch-fp32", cascade=True).predict_proba(listings[i:i + 1])
+        for i in range(5)])
+    np.testing.assert_allclose(alone, got[:5], atol=1e-6)
+
+
+def test_cascade_needs_a_blend_with_thresholds(blend_folder: Path, tiny_model: Path) -> None:
+    with pytest.raises(InvalidInputError, match="nlp-ip calibrate-cascade"):
+        ListingClassifier.from_pretrained(blend_folder, cascade=True)
+    with pytest.raises(InvalidInputError, match="cascade=True needs a blend folder"):
+        ListingClassifier.from_pretrained(tiny_model, cascade=True)
+
+
+def test_parody_and_lookalike_never_skip() -> None:
+    with pytest.raises(ValueError, match="parody and lookalike never do"):
+        CascadeMeta(thresholds={"lookalike": 0.99})
+
+
+def test_fit_keeps_agreement_with_the_full_blend() -> None:
+    rng = np.random.default_rng(0)
+    n = 600
+    y = rng.integers(0, 4, n)
+    logits = rng.normal(size=(n, 4))
+    logits[np.arange(n), y] += rng.uniform(0, 6, n)  # more or less sure of the true label
+    blend = softmax(logits * 1.1)
+    # the full blend disagrees on a tenth of the rows the cheap part is unsure of
+    unsure = softmax(logits).max(1) < 0.7
+    flip = unsure & (rng.random(n) < 0.5)
+    blend[flip] = np.roll(blend[flip], 1, axis=1)
+    policy = DecisionPolicy()
+    spec = fit_cascade(logits, 1.0, blend, policy, target_agreement=0.99, min_rows=20)
+    assert set(spec.thresholds) <= {"infringing", "legitimate"}
+    assert spec.thresholds, spec.fitted
+    assert spec.fitted["agreement_of_skipped"] >= 0.99
+    cheap = softmax(logits)
+    for label, t in spec.thresholds.items():
+        rows = (cheap.argmax(1) == LABEL2ID[label]) & (cheap.max(1) >= t)
+        assert rows.sum() >= 20
+    assert 0 < spec.fitted["skip_rate"] < 1
+
+
+def test_calibrate_cascade_writes_thresholds(blend_folder: Path, tmp_path: Path) -> None:
+    from nlp_ip.cli import main
+
+    data = tmp_path / "val.jsonl"
+    rows = [json.loads(x) for x in (ROOT / "data" / "seed" / "listings.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:80]]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["calibrate-cascade", "--model", str(blend_folder), "--data", str(data),
+                 "--target-agreement", "0.9", "--min-rows", "2", "--enable"]) == 0
+    meta = read_meta(blend_folder)
+    assert meta.blend is not None and meta.blend.cascade is not None
+    assert meta.blend.cascade.enabled and meta.blend.cascade.fitted["data"]["n"] == 80
+    clf = ListingClassifier.from_pretrained(blend_folder)
+    assert clf.cascade == bool(meta.blend.cascade.thresholds)  # enabled, if anything qualified
+    assert not ListingClassifier.from_pretrained(blend_folder, cascade=False).cascade
+
+
+def test_a_config_turns_the_cascade_on_at_training(tmp_path: Path, tiny_cache: Path) -> None:
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
+
+    cfg = load_config(ROOT / "configs" / "tiny.yaml", [
+        f"data.cache_dir={tiny_cache}", "model.blend.enabled=true",
+        "model.blend.cascade.enabled=true", "model.blend.cascade.target_agreement=0.9",
+        "model.blend.cascade.min_rows=2"])
+    train(cfg, tmp_path / "run", root=ROOT)
+    meta = read_meta(tmp_path / "run" / "model-best")
+    assert meta.blend is not None and meta.blend.cascade is not None
+    assert meta.blend.cascade.enabled and meta.blend.cascade.fitted["data"]["split"] == (
+        "validation")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert "cascade" in json.dumps(metrics)
+
+
+@pytest.mark.anyio
+async def test_server_runs_the_cascade_and_counts_skipped_listings(
+        blend_folder: Path, tmp_path: Path) -> None:
+    from serve_helpers import asgi_client, make_key
+
+    from nlp_ip.serve import ServeSettings, create_app
+
+    def change(meta: object) -> None:
+        meta.blend.cascade = CascadeMeta(thresholds={"legitimate": 0.0,  # type: ignore[attr-defined]
+                                                     "infringing": 0.0})
+
+    update_meta(blend_folder, change)
+    keys = tmp_path / "keys.json"
+    key = make_key(keys, "moderation")
+    metrics_key = make_key(keys, "scraper", ("metrics",))
+    listings = _listings(12)
+    expected = ListingClassifier.from_pretrained(blend_folder, backend="torch-fp32",
+                                                 cascade=True).predict_proba(listings)
+    app = create_app(ServeSettings(model=blend_folder, backend="torch-fp32", cascade=True,
+                                   api_keys_file=keys, max_wait_ms=5))
+    async with asgi_client(app, key) as client:
+        assert app.state.nlp.ready, app.state.nlp.load_error
+        answer = await client.post("/v1/classify", json={"listings": listings})
+        info = (await client.get("/v1/model")).json()
+        text = (await client.get("/metrics",
+                                 headers={"Authorization": f"Bearer {metrics_key}"})).text
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    got = np.array([[p["probabilities"][n] for n in ("infringing", "parody", "lookalike",
+                                                    "legitimate")] for p in body["predictions"]])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert info["cascade"] is True and info["model_version"].endswith("+cascade")
+    assert body["model_version"].endswith("+cascade")
+    skipped = int(sum(1 for p in _tfidf_probs(blend_folder, listings).argmax(1)
+                      if p in (LABEL2ID["legitimate"], LABEL2ID["infringing"])))
+    assert "nlp_ip_cascade_listings_total 12.0" in text
+    assert f"nlp_ip_cascade_skipped_total {float(skipped)}" in text
+
+
+def test_bench_cascade_runs_side_by_side(blend_folder: Path, tmp_path: Path) -> None:
+    """benchmarks/bench_cascade.py end to end on the tiny blend (smoke: figures exist)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_cascade",
+                                                  ROOT / "benchmarks" / "bench_cascade.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def change(meta: object) -> None:
+        meta.blend.cascade = CascadeMeta(thresholds={"legitimate": 0.0})  # type: ignore[attr-defined]
+
+    update_meta(blend_folder, change)
+    seed = str(ROOT / "data" / "seed" / "listings.jsonl")
+    out = tmp_path / "cascade.json"
+    assert bench.main(["--model", str(blend_folder), "--data", seed, "--n", "60",
+                       "--rounds", "1", "--backend", "torch-fp32",
+                       "--quality", f"{seed}:test", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["n"] == 60 and set(result["listings_per_s"]) == {"full", "cascade"}
+    assert 0.0 <= result["skipped_share"] <= 1.0 and result["label_agreement"] <= 1.0
+    (quality,) = result["quality"].values()
+    assert set(quality["paired_ci95_cascade_minus_full"]) >= {"macro_f1", "infringing_recall"}
