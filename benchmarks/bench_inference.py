@@ -9,8 +9,9 @@ Usage::
 For each backend (``pipeline`` = ``transformers.pipeline("text-classification",
 batch_size=32)`` on the same model, ``torch-fp32``, ``torch-bf16``,
 ``onnx-fp32``, ``onnx-int8``; optionally ``onnx-int8-dynamic``, the int8 export
-with onnxruntime's ``quantize_dynamic`` for comparison, and ``onnx-int8-noblend``,
-the int8 export of a blend folder without its TF-IDF part) it reports:
+with onnxruntime's ``quantize_dynamic`` for comparison, ``onnx-int8-noblend``,
+the int8 export of a blend folder without its TF-IDF part, and on a GPU machine
+``torch-cuda`` and ``onnx-cuda``) it reports:
 
 - ``listings_per_s``: listings classified per second (with ``--rounds R``, the
   fastest of R runs of that backend, the backends taken round-robin), after a warm-up, from
@@ -42,7 +43,13 @@ the int8 export of a blend folder without its TF-IDF part) it reports:
   2048x2048x2048 products: torch fp32 (``torch-fp32``, ``pipeline``), torch
   bf16 (``torch-bf16``), onnxruntime fp32 ``MatMul`` (``onnx-fp32``) and
   onnxruntime ``MatMulInteger`` uint8 x int8 (``onnx-int8``, the kernel its
-  quantised MatMuls use).
+  quantised MatMuls use); on a GPU, 8192x8192x8192 products in the GPU backend's
+  precision (``torch-cuda``: bf16 or fp16; ``onnx-cuda``: fp32).
+- ``device`` and ``precision``: where and in what the backend computed.
+
+The GPU backends run with the tokenizer's own threads on (the CPU backends turn
+them off so that tokenisation does not take cores from the model): a GPU leaves
+the CPU free, and one tokenising thread would otherwise bound its rate.
 
 ONNX folders are exported from ``--model`` with ``nlp-ip export`` into
 ``--export-dir`` (reused when present) unless given with ``--onnx-fp32`` /
@@ -66,7 +73,8 @@ import numpy as np
 from _memory import peak_rss_mb
 
 ALL_BACKENDS = ("pipeline", "torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8",
-                "onnx-int8-dynamic", "onnx-int8-noblend")
+                "onnx-int8-dynamic", "onnx-int8-noblend", "torch-cuda", "onnx-cuda")
+GPU_BENCH_BACKENDS = ("torch-cuda", "onnx-cuda")
 DEFAULT_BACKENDS = ALL_BACKENDS[:5]
 WARMUP = 64
 PIPELINE_BATCH = 32
@@ -103,7 +111,8 @@ def _worker_engine(args: argparse.Namespace) -> dict[str, Any]:
     np.save(args.out, probs)
     return {"seconds": seconds, "e2e_seconds": e2e_seconds,
             "e2e_max_diff": float(np.abs(end_to_end - probs).max()),
-            "backend_name": clf.backend_name}
+            "backend_name": clf.backend_name, "device": clf.backend.device,
+            "precision": clf.backend.precision}
 
 
 def _worker_pipeline(args: argparse.Namespace) -> dict[str, Any]:
@@ -142,7 +151,8 @@ def _worker_pipeline(args: argparse.Namespace) -> dict[str, Any]:
                              b.tfidf_temperature)
     calibrated = softmax(log_p, meta.temperature)
     np.save(args.out, calibrated)
-    return {"seconds": seconds, "backend_name": "pipeline"}
+    return {"seconds": seconds, "backend_name": "pipeline", "device": "cpu",
+            "precision": "fp32"}
 
 
 def _worker_peak(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,12 +164,17 @@ def _worker_peak(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(args.threads)
-    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+    # bf16 only when benchmarked: without bf16 instructions one product takes minutes
+    wanted = [("fp32", torch.float32)] + [("bf16", torch.bfloat16)] * (
+        "torch-bf16" in args.backends.split(","))
+    for name, dtype in wanted:
         a = torch.randn(n, n).to(dtype)
         b = torch.randn(n, n).to(dtype)
         torch.mm(a, b)
         best = min(_timed(lambda a=a, b=b: torch.mm(a, b)) for _ in range(rounds))
         peaks[f"torch-{name}"] = flops / best
+    if torch.cuda.is_available():
+        peaks.update(_cuda_peaks(rounds))
     try:
         import onnx
         import onnxruntime as ort
@@ -194,6 +209,25 @@ def _worker_peak(args: argparse.Namespace) -> dict[str, Any]:
         best = min(_timed(lambda s=session, a=a: s.run(None, {"A": a})) for _ in range(rounds))
         peaks[name] = flops / best
     return {"peaks": peaks}
+
+
+def _cuda_peaks(rounds: int, n: int = 8192) -> dict[str, float]:
+    """Best-of-N FLOP/s of an n^3 matmul on the GPU in fp32, bf16 and fp16."""
+    import torch
+
+    peaks = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16),
+                        ("fp16", torch.float16)):
+        a = torch.randn(n, n, device="cuda", dtype=dtype)
+        b = torch.randn(n, n, device="cuda", dtype=dtype)
+
+        def product(a: Any = a, b: Any = b) -> None:
+            torch.mm(a, b)
+            torch.cuda.synchronize()
+
+        product()
+        peaks[f"cuda-{name}"] = 2.0 * n ** 3 / min(_timed(product) for _ in range(rounds))
+    return peaks
 
 
 def _timed(fn: Any) -> float:
@@ -237,7 +271,9 @@ def _spawn(worker: str, args: argparse.Namespace, model_dir: Path, work: Path) -
         cmd += ["--max-batch-tokens", str(args.max_batch_tokens)]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    env = dict(os.environ, TOKENIZERS_PARALLELISM="false")
+    if worker == "peak":
+        cmd += ["--backends", args.backends]
+    env = dict(os.environ, TOKENIZERS_PARALLELISM=str(worker in GPU_BENCH_BACKENDS).lower())
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"worker {worker} failed:\n{proc.stderr[-4000:]}")
@@ -339,9 +375,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
         write_jsonl(work / "listings.jsonl", listings)
         (work / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
         export_dir = args.export_dir or work / "exports"
-        folders = {"pipeline": args.model, "torch-fp32": args.model, "torch-bf16": args.model}
-        if "onnx-fp32" in backends:
+        folders = {"pipeline": args.model, "torch-fp32": args.model, "torch-bf16": args.model,
+                   "torch-cuda": args.model}
+        if "onnx-fp32" in backends or "onnx-cuda" in backends:
             folders["onnx-fp32"] = args.onnx_fp32 or _ensure_onnx(args.model, export_dir, None)
+            folders["onnx-cuda"] = folders["onnx-fp32"]
         if "onnx-int8" in backends:
             folders["onnx-int8"] = args.onnx_int8 or _ensure_onnx(args.model, export_dir, "int8")
         if "onnx-int8-noblend" in backends:
@@ -372,17 +410,20 @@ def run_benchmark(args: argparse.Namespace) -> int:
     int8_peak = "ort-int8-u8u8" if choose_int8_variant(int8_kernel()) == "u8u8" else "ort-int8"
     peak_key = {"pipeline": "torch-fp32", "torch-fp32": "torch-fp32",
                 "torch-bf16": "torch-bf16", "onnx-fp32": "ort-fp32", "onnx-int8": int8_peak,
-                "onnx-int8-dynamic": "ort-int8", "onnx-int8-noblend": int8_peak}
+                "onnx-int8-dynamic": "ort-int8", "onnx-int8-noblend": int8_peak,
+                "onnx-cuda": "cuda-fp32"}
     rows = []
     for backend in backends:
         result = results[backend]
         probs = result["probs"]
         rate = n / result["seconds"]
         diff = np.abs(probs - reference)
-        peak = peaks.get(peak_key[backend])
+        peak = peaks.get(peak_key.get(backend, f"cuda-{result['precision']}"))
         e2e = result.get("e2e_seconds", build_seconds + result["seconds"])
         rows.append({
             "backend": backend,
+            "device": result["device"],
+            "precision": result["precision"],
             "listings_per_s": round(rate, 1),
             "ratio_vs_pipeline": round(rate / pipeline_rate, 2) if pipeline_rate else None,
             "label_agreement": round(float((probs.argmax(1) == reference.argmax(1)).mean()), 5),
@@ -402,10 +443,15 @@ def run_benchmark(args: argparse.Namespace) -> int:
               f"{meta.model_version}; max_batch_tokens {args.max_batch_tokens or 'default'}; "
               f"workers {args.workers or args.threads}; text builder "
               f"alone {n / build_seconds:.1f} listings/s")
+    if any(b in GPU_BENCH_BACKENDS for b in backends):
+        from nlp_ip.inference.gpu import cuda_device_name
+
+        header += f"; GPU {cuda_device_name()}"
     print(header)
     print("measured matmul peaks (GFLOP/s): "
           + ", ".join(f"{k} {v / 1e9:.1f}" for k, v in peaks.items()))
-    cols = ["backend", "listings_per_s", "ratio_vs_pipeline", "label_agreement",
+    cols = ["backend", "device", "precision", "listings_per_s", "ratio_vs_pipeline",
+            "label_agreement",
             "mean_prob_diff", "max_prob_diff", "peak_rss_mb", "roofline_share", "gflops",
             "end_to_end_per_s"]
     print(" | ".join(cols))

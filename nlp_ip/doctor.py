@@ -44,11 +44,19 @@ def _gpu() -> dict[str, Any]:
         import torch
     except ImportError:
         return {"available": False, "why": "torch is not installed"}
-    if not torch.cuda.is_available():
-        return {"available": False, "why": "torch.cuda.is_available() is False "
-                                           f"(torch {torch.__version__})"}
+    from nlp_ip.inference.gpu import (
+        cuda_available,
+        cuda_precision,
+        cuda_unavailable_reason,
+        onnx_cuda_available,
+    )
+
+    onnx_cuda = onnx_cuda_available()
+    if not cuda_available():
+        return {"available": False, "why": cuda_unavailable_reason(), "onnx_cuda": onnx_cuda}
     return {"available": True, "devices": [torch.cuda.get_device_name(i)
-                                           for i in range(torch.cuda.device_count())]}
+                                           for i in range(torch.cuda.device_count())],
+            "torch_cuda_precision": cuda_precision(), "onnx_cuda": onnx_cuda}
 
 
 def _threads() -> dict[str, Any]:
@@ -136,8 +144,10 @@ def format_report(report: dict[str, Any]) -> str:
         f"int8 kernel   {int8['name']}: {int8['instruction']}"
         + (" (saturates u8 x s8 pairs: int8 graphs run as u8 x u8, exact)"
            if int8["saturates"] else " (exact)") + f"; graph variant {int8['variant']}",
-        "gpu           " + (", ".join(gpu["devices"]) if gpu["available"] else
-                            f"none ({gpu['why']})"),
+        "gpu           " + (", ".join(gpu["devices"]) + f"; torch-cuda computes in "
+                            f"{gpu['torch_cuda_precision']}" if gpu["available"] else
+                            f"none ({gpu['why']})")
+        + ("; onnxruntime offers CUDA (onnx-cuda)" if gpu.get("onnx_cuda") else ""),
         f"threads       torch {report['threads'].get('torch_intra_op', '-')} intra-op / "
         f"{report['threads'].get('torch_inter_op', '-')} inter-op; engine default: onnx "
         f"{report['threads']['engine_default']['onnx']}",

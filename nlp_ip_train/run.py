@@ -3,8 +3,9 @@
 The run folder (spaCy's model-best/model-last + meta) holds:
 
 - ``config.yaml`` (resolved), ``run.json`` (seed, git commit, data fingerprint,
-  wall time, peak memory), ``metrics.json`` (final metrics), ``metrics.jsonl``
-  and ``tensorboard/`` (training logs), ``train.log`` (written by the CLI);
+  device and precision, wall time, peak memory), ``metrics.json`` (final
+  metrics), ``metrics.jsonl`` and ``tensorboard/`` (training logs), ``train.log``
+  (written by the CLI);
 - ``checkpoints/`` (for ``--resume``), ``model-best/`` and ``model-last/``.
 
 With ``tracking: mlflow`` the run is also logged to MLflow (:mod:`nlp_ip_train.tracking`).
@@ -18,7 +19,7 @@ import logging
 import resource
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,7 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
         return metrics
 
     results: dict[str, Any] = {}
+    trained_on: dict[str, str] = {"device": "cpu", "precision": "fp64"}  # the TF-IDF baseline
     if cfg.model.kind == "tfidf":
         from nlp_ip_train.baseline import baseline_logits, fit_baseline, save_baseline
 
@@ -193,6 +195,7 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
         )
         if not out["is_main"]:
             return TrainResult(run_dir, run_dir / "model-best", run_dir / "model-last", {})
+        trained_on = asdict(out["device"])
         if cfg.model.blend.enabled:
             from nlp_ip_train.baseline import fit_baseline
 
@@ -229,7 +232,7 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
     wall = time.time() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     run_info = {"name": cfg.name, "seed": cfg.seed, "git_commit": commit,
-                "data_fingerprint": fingerprint, "wall_time_s": round(wall, 1),
+                "data_fingerprint": fingerprint, **trained_on, "wall_time_s": round(wall, 1),
                 "peak_rss_mb": round(peak_mb, 1), "resumed": resume}
     (run_dir / "run.json").write_text(json.dumps(run_info, indent=2) + "\n", encoding="utf-8")
     (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -3,7 +3,9 @@
 Tokenisation goes through ``datasets`` (cached on disk, keyed by the text
 fingerprint); the loss uses class weights and per-row weights; early stopping
 watches validation macro-F1; checkpoints make ``--resume`` possible after a
-``kill -9``. The same code runs data-parallel under ``accelerate launch``.
+``kill -9``. The same code runs data-parallel under ``accelerate launch``, and
+on a CUDA GPU in mixed precision (``training.device``, ``training.mixed_precision``;
+:func:`training_device`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +49,8 @@ PACKAGED_BASES: dict[str, Callable[[Config], Path]] = {
 
 
 def base_model_path(cfg: Config) -> str:
-    """Local folder of the base weights (never a hub name: there is no network)."""
+    """Local folder of the base weights, or of a tiny model's tokenizer (never a hub name:
+    there is no network)."""
     packaged = PACKAGED_BASES.get(cfg.model.base)
     if packaged is not None:
         return str(packaged(cfg))
@@ -69,9 +73,7 @@ def build_model(cfg: Config) -> tuple[Any, Any]:
         BertForSequenceClassification,
     )
 
-    # The tiny model borrows MiniLM's tokenizer.
-    tokenizer_path = (base_model_path(cfg) if cfg.model.kind == "transformer"
-                      else str(_minilm_folder(cfg)))
+    tokenizer_path = base_model_path(cfg)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
     if cfg.model.kind == "tiny":
         import torch
@@ -90,6 +92,47 @@ def build_model(cfg: Config) -> tuple[Any, Any]:
         label2id=dict(LABEL2ID),
     )
     return model, tokenizer
+
+
+@dataclass(frozen=True)
+class TrainingDevice:
+    """Where a run trains and in which precision (recorded in ``run.json``)."""
+
+    device: str  # cpu or cuda
+    precision: str  # fp32, or bf16 / fp16 mixed precision on cuda
+    device_name: str  # the CPU model or the GPU's name, for the record
+
+    def trainer_arguments(self) -> dict[str, bool]:
+        """The ``TrainingArguments`` that select this device and precision."""
+        return {"use_cpu": self.device == "cpu", "bf16": self.precision == "bf16",
+                "fp16": self.precision == "fp16"}
+
+
+def training_device(cfg: Config) -> TrainingDevice:
+    """The device and precision ``cfg.training`` asks for, on this machine.
+
+    ``auto`` trains on a CUDA GPU when torch sees one, else on the CPU; ``cuda``
+    without one is a :class:`~nlp_ip.errors.ConfigError` naming the fix. On the GPU
+    ``mixed_precision`` picks bf16 where the GPU has it natively, else fp16.
+    """
+    from nlp_ip.inference.cpu import cpu_model
+    from nlp_ip.inference.gpu import (
+        cuda_available,
+        cuda_device_name,
+        cuda_precision,
+        cuda_unavailable_reason,
+    )
+
+    wanted = cfg.training.device
+    if wanted == "cpu" or (wanted == "auto" and not cuda_available()):
+        return TrainingDevice("cpu", "fp32", cpu_model())
+    if not cuda_available():
+        from nlp_ip.errors import ConfigError
+
+        raise ConfigError(f"training.device is 'cuda', but {cuda_unavailable_reason()}; or "
+                          "train on the CPU with --set training.device=auto (or cpu)")
+    precision = cuda_precision() if cfg.training.mixed_precision else "fp32"
+    return TrainingDevice("cuda", precision, cuda_device_name())
 
 
 def tokenized_dataset(texts: list[str], labels: list[int], weights: list[float], tokenizer: Any,
@@ -208,6 +251,9 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
     import torch
     from transformers import TrainingArguments, set_seed
 
+    device = training_device(cfg)
+    logger.info("training on %s (%s) in %s", device.device, device.device_name,
+                device.precision)
     set_seed(cfg.seed)
     if cfg.training.num_threads:
         torch.set_num_threads(cfg.training.num_threads)
@@ -255,7 +301,7 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
         report_to=[r for r in _report_to(cfg) if r != "tensorboard"],
         seed=cfg.seed,
         data_seed=cfg.seed,
-        use_cpu=not torch.cuda.is_available(),
+        **device.trainer_arguments(),
         remove_unused_columns=False,
         disable_tqdm=not interactive,
         dataloader_num_workers=0,
@@ -284,7 +330,7 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
             "last_checkpoint": str(last) if last else None,
             "global_step": trainer.state.global_step,
             "best_metric": trainer.state.best_metric,
-            "is_main": trainer.is_world_process_zero()}
+            "is_main": trainer.is_world_process_zero(), "device": device}
 
 
 def _latest_checkpoint(folder: Path) -> Path | None:
@@ -302,12 +348,13 @@ def predict_logits(model: Any, tokenizer: Any, texts: list[str], max_length: int
     import torch
 
     model.eval()
+    device = next(model.parameters()).device  # where training left it: the CPU or a GPU
     order = np.argsort([len(t) for t in texts], kind="stable")
     out = np.zeros((len(texts), len(LABEL_NAMES)), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             idx = order[start:start + batch_size]
             enc = tokenizer([texts[i] for i in idx], truncation=True, max_length=max_length,
-                            padding=True, return_tensors="pt")
-            out[idx] = model(**enc).logits.float().numpy()
+                            padding=True, return_tensors="pt").to(device)
+            out[idx] = model(**enc).logits.float().cpu().numpy()
     return out

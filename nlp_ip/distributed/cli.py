@@ -41,6 +41,10 @@ def add_ray_arguments(parser: argparse.ArgumentParser) -> None:
                        help="model actors, each loading the model once (default 2)")
     group.add_argument("--threads-per-worker", type=int, default=1, metavar="N",
                        help="CPU threads (and Ray CPUs) per actor (default 1)")
+    group.add_argument("--gpus-per-actor", type=float, default=None, metavar="N",
+                       help="GPUs Ray gives each actor (default: 1 with --backend torch-cuda "
+                            "or onnx-cuda, else 0; with 1, --backend auto takes the GPU; a "
+                            "fraction such as 0.5 shares one GPU between actors)")
 
 
 def run_ray(args: argparse.Namespace) -> int:
@@ -63,6 +67,7 @@ def run_ray(args: argparse.Namespace) -> int:
         num_workers=args.num_workers,
         batch_size=getattr(args, "batch_size", None) or DEFAULT_RAY_BATCH_SIZE,
         threads_per_worker=args.threads_per_worker,
+        gpus_per_actor=args.gpus_per_actor,
         backend=getattr(args, "backend", None) or "auto",
         overwrite=getattr(args, "overwrite", False),
         max_batch_tokens=getattr(args, "max_batch_tokens", None),

@@ -38,6 +38,28 @@ from nlp_ip.inference.rows import build_rows, result_arrow_schema
 
 logger = logging.getLogger(__name__)
 
+def actor_resources(backend: str, threads_per_worker: int,
+                    gpus_per_actor: float | None = None) -> dict[str, float]:
+    """The Ray resources each model actor asks for: ``num_cpus`` and ``num_gpus``.
+
+    ``gpus_per_actor`` defaults to 1 for a GPU backend (``torch-cuda``, ``onnx-cuda``)
+    and to 0 otherwise, ``auto`` included: Ray hides the GPUs from an actor that asks
+    for none (``CUDA_VISIBLE_DEVICES`` is empty there), so ``auto`` runs on the CPU
+    unless a GPU is asked for. A fraction (0.5) puts several actors on one GPU.
+    """
+    from nlp_ip.inference.backends import GPU_BACKENDS
+
+    if gpus_per_actor is None:
+        gpus_per_actor = 1.0 if backend in GPU_BACKENDS else 0.0
+    if gpus_per_actor < 0:
+        raise DataFormatError(f"--gpus-per-actor must be >= 0, got {gpus_per_actor}")
+    if backend in GPU_BACKENDS and gpus_per_actor == 0:
+        raise DataFormatError(f"--backend {backend} computes on a GPU, but --gpus-per-actor "
+                              "is 0: Ray would hide the GPUs from the actors; give "
+                              "--gpus-per-actor 1 (or a fraction such as 0.5)")
+    return {"num_cpus": float(threads_per_worker), "num_gpus": float(gpus_per_actor)}
+
+
 #: Ray's actor fault tolerance: a dead actor is restarted (it reloads the model)
 #: and a batch it was running is retried on a live one. Ray Data's default retries
 #: a batch without limit; a bounded count stops a batch that kills every worker
@@ -82,6 +104,7 @@ class RayPredictResult:
     seconds: float
     num_workers: int
     threads_per_worker: int
+    gpus_per_actor: float = 0.0
 
     @property
     def listings_per_s(self) -> float | None:
@@ -91,7 +114,8 @@ class RayPredictResult:
         return {"output": self.output, "files_read": self.files_read, "rows": self.rows,
                 "errors": self.errors, "seconds": round(self.seconds, 3),
                 "listings_per_s": self.listings_per_s, "num_workers": self.num_workers,
-                "threads_per_worker": self.threads_per_worker}
+                "threads_per_worker": self.threads_per_worker,
+                "gpus_per_actor": self.gpus_per_actor}
 
 
 def _absolute(path: str) -> str:
@@ -156,6 +180,7 @@ def predict_with_ray(
     num_workers: int = 2,
     batch_size: int = 256,
     threads_per_worker: int = 1,
+    gpus_per_actor: float | None = None,
     backend: str = "auto",
     max_batch_tokens: int | None = None,
     overwrite: bool = False,
@@ -172,13 +197,16 @@ def predict_with_ray(
     ``num_workers * threads_per_worker + 1`` CPUs (one for reading and writing);
     ``"auto"`` or ``"HOST:PORT"`` joins an existing cluster.
     ``num_workers`` actors each load the model once and run ``threads_per_worker``
-    threads; ``batch_size`` rows go to an actor per call.
+    threads; ``batch_size`` rows go to an actor per call. ``gpus_per_actor``: the
+    GPUs Ray gives each actor (:func:`actor_resources`: by default 1 for a GPU
+    backend, else 0).
     ``predictor_cls``: a subclass of :class:`ListingPredictor` to run instead.
     """
     if num_workers < 1 or threads_per_worker < 1 or batch_size < 1:
         raise DataFormatError(
             f"--num-workers, --threads-per-worker and --batch-size must be at least 1, got "
             f"{num_workers}, {threads_per_worker} and {batch_size}")
+    resources = actor_resources(backend, threads_per_worker, gpus_per_actor)
     ray = require_ray()
     # Workers do not share the driver's working directory: local paths go absolute.
     model = _absolute(os.fspath(model_dir))
@@ -209,7 +237,7 @@ def predict_with_ray(
                 batch_size=batch_size,
                 batch_format="pyarrow",
                 compute=ActorPoolStrategy(size=num_workers),
-                num_cpus=threads_per_worker,
+                **resources,
                 **FAULT_TOLERANCE,
             )
         dataset.write_parquet(out, mode=SaveMode.OVERWRITE if overwrite else SaveMode.APPEND)
@@ -220,6 +248,6 @@ def predict_with_ray(
             ray.shutdown()
     rows, errors = _count_output(out)
     result = RayPredictResult(out, len(files), rows, errors, seconds, num_workers,
-                              threads_per_worker)
+                              threads_per_worker, resources["num_gpus"])
     logger.info("ray predict: %s", result.to_dict())
     return result

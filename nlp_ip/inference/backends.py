@@ -13,6 +13,11 @@ Backends:
 - ``onnx-fp32`` / ``onnx-int8``: onnxruntime on a folder written by
   ``nlp-ip export --format onnx [--quantize int8]`` (see :mod:`nlp_ip.exporters`).
 - ``tfidf``: the numpy TF-IDF baseline.
+- ``torch-cuda``: the safetensors weights on a CUDA GPU, in bf16 where the GPU
+  has it natively, else fp16 (:mod:`nlp_ip.inference.gpu`); ``auto`` takes it
+  whenever torch sees a GPU and the folder has torch weights.
+- ``onnx-cuda``: an fp32 ONNX folder on onnxruntime's CUDA execution provider,
+  offered only where onnxruntime has it (the ``onnxruntime-gpu`` build).
 
 A folder whose ``nlp_ip.json`` has a ``blend`` gets its transformer backend
 wrapped in :class:`~nlp_ip.inference.blend.BlendBackend`, which adds the
@@ -44,7 +49,19 @@ from nlp_ip.numerics import softmax
 logger = logging.getLogger(__name__)
 
 #: Every backend name ``from_pretrained(backend=...)`` accepts, besides ``auto``.
-BACKENDS = ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8", "tfidf")
+BACKENDS = ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8", "tfidf", "torch-cuda",
+            "onnx-cuda")
+#: The backends that compute on a GPU (a Ray actor running one asks Ray for a GPU).
+GPU_BACKENDS = ("torch-cuda", "onnx-cuda")
+#: Token budget per batch on a GPU. A CPU core is fastest on small batches that stay in its
+#: cache; a GPU is the opposite: each forward pass has a fixed cost (about a hundred kernel
+#: launches from Python for a 6-layer encoder, the host-device copies and a synchronisation)
+#: and the matrix products only fill the GPU's many multiprocessors when they are large. At
+#: 32k tokens (256 listings of 128 tokens) MiniLM-L6's linear layers are about 0.7 TFLOP per
+#: pass, a few milliseconds even at the bf16 rates of current data-centre GPUs, and the
+#: activations stay far below 1 GB. Not yet measured on a GPU: benchmarks/gpu_check.sh
+#: sweeps 16k, 32k and 64k (docs/scaling.md, "GPU").
+CUDA_BATCH_TOKENS = 32768
 
 
 class _TokenizedBackend:
@@ -52,6 +69,7 @@ class _TokenizedBackend:
 
     name = "base"
     precision = "fp32"
+    device = "cpu"
     int8: Int8Run | None = None
 
     def __init__(self, folder: Path) -> None:
@@ -125,6 +143,47 @@ class TorchBackend(_TokenizedBackend):
         return logits.float().numpy()
 
 
+class TorchCudaBackend(TorchBackend):
+    """PyTorch on a CUDA GPU: the weights moved there once, in bf16 (or fp16, see
+    :func:`~nlp_ip.inference.gpu.cuda_precision`); the logits come back as float32.
+
+    Each batch is padded on the host into page-locked (pinned) memory and copied
+    with ``non_blocking=True``, so the copy is a DMA transfer queued on the stream
+    rather than a staged synchronous one. The next chunk's text building and
+    tokenisation already overlap the GPU work: the engine prepares it on its worker
+    thread (:meth:`ListingClassifier._prefetched
+    <nlp_ip.inference.engine.ListingClassifier._prefetched>`) while this one runs,
+    and torch releases the GIL while it waits for the GPU.
+    """
+
+    default_batch_tokens = CUDA_BATCH_TOKENS
+
+    def __init__(self, folder: Path, threads: int) -> None:
+        import torch
+
+        from nlp_ip.inference.gpu import cuda_precision, require_cuda
+
+        require_cuda("torch-cuda")
+        super().__init__(folder, threads, "fp32")
+        precision = cuda_precision()
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+        self.device = f"cuda:{torch.cuda.current_device()}"
+        self.model = self.model.to(device=self.device, dtype=dtype)
+        self.precision = precision
+        self.name = "torch-cuda"
+
+    def forward(self, encoded: list[list[int]], idx: np.ndarray) -> np.ndarray:
+        import torch
+
+        ids, mask = self._pad(encoded, idx)
+        with torch.inference_mode():
+            inputs = {name: torch.from_numpy(array).pin_memory().to(self.device,
+                                                                     non_blocking=True)
+                      for name, array in (("input_ids", ids), ("attention_mask", mask))}
+            logits = self.model(**inputs).logits
+            return logits.float().cpu().numpy()
+
+
 def _inside(folder: Path, name: str, field: str) -> Path:
     """``folder / name``, refused unless it stays inside ``folder`` (no absolute paths,
     no ``..``, no link out of it): ``nlp_ip.json`` must not make the loader read a file
@@ -139,16 +198,21 @@ def _inside(folder: Path, name: str, field: str) -> Path:
 
 
 class OnnxBackend(_TokenizedBackend):
-    """onnxruntime on the folder's ONNX file (fp32 or int8-quantised)."""
+    """onnxruntime on the folder's ONNX file (fp32 or int8-quantised), on the CPU; with
+    ``cuda=True`` an fp32 file on onnxruntime's CUDA execution provider (``onnx-cuda``)."""
 
     default_batch_tokens = 1024
 
     def __init__(self, folder: Path, meta: ModelMeta, threads: int,
-                 int8_variant: str | None = None) -> None:
+                 int8_variant: str | None = None, *, cuda: bool = False) -> None:
         try:
             import onnxruntime as ort
         except ImportError as exc:
             raise MissingExtraError("onnx", "onnxruntime", "the ONNX backend") from exc
+        if cuda:
+            from nlp_ip.inference.gpu import require_onnx_cuda
+
+            require_onnx_cuda("onnx-cuda")
         super().__init__(folder)
         path = _inside(folder, meta.onnx.file if meta.onnx else ONNX_FILE, "onnx.file")
         if not path.is_file():
@@ -182,11 +246,21 @@ class OnnxBackend(_TokenizedBackend):
                          "saturates": kernel.saturates, "variant": variant}
             logger.info("int8 kernel %s (%s): running the %s graph", kernel.name,
                         kernel.instruction, variant)
+        providers = ["CPUExecutionProvider"]
+        if cuda:
+            providers.insert(0, "CUDAExecutionProvider")
+            self.name, self.device = "onnx-cuda", "cuda:0"
+            self.default_batch_tokens = CUDA_BATCH_TOKENS
         try:
-            self.session = ort.InferenceSession(model, options,
-                                                providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(model, options, providers=providers)
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelLoadError(f"{path} cannot be loaded by onnxruntime: {exc}") from exc
+        if self.session.get_providers()[0] != providers[0]:
+            # onnxruntime falls back to the CPU quietly when the CUDA libraries do not load
+            raise ModelLoadError(
+                f"onnxruntime could not start {providers[0]} for {path} (it runs "
+                f"{self.session.get_providers()}); check that the CUDA and cuDNN libraries "
+                "onnxruntime-gpu needs are installed, or use --backend torch-cuda")
         self.inputs = {i.name for i in self.session.get_inputs()}
 
     def forward(self, encoded: list[list[int]], idx: np.ndarray) -> np.ndarray:
@@ -203,6 +277,7 @@ class TfidfBackend:
     name = "tfidf"
     default_batch_tokens = 256  # rows: every row counts as one token
     precision = "fp64"
+    device = "cpu"
     int8: Int8Run | None = None
 
     def __init__(self, folder: Path) -> None:
@@ -221,16 +296,23 @@ class TfidfBackend:
 
 
 def folder_backends(folder: Path, meta: ModelMeta) -> tuple[str, ...]:
-    """The backends that can run the model in ``folder``, preferred first."""
+    """The backends that can run the model in ``folder``, preferred first on a CPU.
+
+    The GPU backends are listed whenever the folder's format suits them; whether
+    this machine has the GPU is checked when one is loaded.
+    """
+    torch_names = ("torch-fp32", "torch-bf16", "torch-cuda")
     if meta.kind == "tfidf":
         return ("tfidf",)
     if meta.kind == "onnx":
         precision = meta.onnx.precision if meta.onnx else "fp32"
         names: tuple[str, ...] = (f"onnx-{precision}",)
+        if precision == "fp32":
+            names += ("onnx-cuda",)
         if (folder / "model.safetensors").is_file():  # exported with --keep-torch-weights
-            names += ("torch-fp32", "torch-bf16")
+            names += torch_names
         return names
-    return ("torch-fp32", "torch-bf16")
+    return torch_names
 
 
 def _check_requested(folder: Path, meta: ModelMeta, requested: str) -> None:
@@ -241,6 +323,8 @@ def _check_requested(folder: Path, meta: ModelMeta, requested: str) -> None:
     if requested != "auto" and requested not in allowed:
         hint = ("; ONNX backends need a folder written by `nlp-ip export --format onnx"
                 + (" --quantize int8`" if requested == "onnx-int8" else "`"))
+        if requested == "onnx-cuda":
+            hint += " (fp32: without --quantize); for torch weights use torch-cuda"
         raise InvalidInputError(
             f"backend {requested!r} cannot run the {meta.kind} model in {folder}; this "
             f"folder supports {', '.join(allowed)}"
@@ -271,23 +355,40 @@ def _load(name: str, folder: Path, meta: ModelMeta, threads: int) -> Backend[Any
 def _load_plain(name: str, folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
     if name == "tfidf":
         return TfidfBackend(folder)
+    if name == "torch-cuda":
+        return TorchCudaBackend(folder, threads)
     if name.startswith("onnx-"):
-        return OnnxBackend(folder, meta, threads)
+        return OnnxBackend(folder, meta, threads, cuda=name == "onnx-cuda")
     return TorchBackend(folder, threads, name.split("-", 1)[1])
 
 
 def choose_backend(folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
     """The backend ``auto`` picks, loaded.
 
-    ONNX and TF-IDF folders run on their own backend. For a transformer folder
-    the choice is between torch fp32 and bf16: bf16 is tried only where the CPU
-    has bf16 instructions, and kept only if a short probe finds it faster and
-    in agreement with fp32. The choice is logged.
+    A transformer folder runs on ``torch-cuda`` whenever torch sees a CUDA GPU.
+    Otherwise ONNX and TF-IDF folders run on their own backend (an fp32 ONNX folder
+    on ``onnx-cuda`` where onnxruntime offers CUDA; an ONNX folder that kept its
+    torch weights is not moved to ``torch-cuda`` unasked, so that ``auto`` on an
+    ONNX folder never imports torch). On the CPU a transformer folder chooses
+    between torch fp32 and bf16: bf16 is tried only where the CPU has bf16
+    instructions, and kept only if a short probe finds it faster and in agreement
+    with fp32. The choice and its reason are logged.
     """
-    first = folder_backends(folder, meta)[0]
+    from nlp_ip.inference.gpu import cuda_available, cuda_device_name, onnx_cuda_available
+
+    names = folder_backends(folder, meta)
+    first = names[0]
+    if first == "onnx-fp32" and onnx_cuda_available():
+        logger.info("backend auto -> onnx-cuda (an fp32 ONNX folder, and onnxruntime offers "
+                    "CUDAExecutionProvider)")
+        return _load("onnx-cuda", folder, meta, threads)
     if first != "torch-fp32":
         logger.info("backend auto -> %s (the folder's own format)", first)
         return _load(first, folder, meta, threads)
+    if cuda_available():
+        logger.info("backend auto -> torch-cuda (torch sees %s and the folder has torch "
+                    "weights)", cuda_device_name())
+        return _load("torch-cuda", folder, meta, threads)
     fp32 = TorchBackend(folder, threads, "fp32")
     if not cpu_supports_bf16():
         logger.info("backend auto -> torch-fp32 (no bf16 instructions on this CPU)")

@@ -9,11 +9,13 @@ Speed comes from the batching, not from shortcuts in the maths:
   length), so short listings are not padded to the longest one; the original
   order is restored afterwards;
 - while the model runs on one chunk, the next chunk's text building and
-  tokenisation run on a worker thread (torch and onnxruntime release the GIL);
+  tokenisation run on a worker thread (torch and onnxruntime release the GIL;
+  so does torch while it waits for a GPU);
 - batches run in parallel, one per core (``workers``), each single-threaded:
   on 2 cores this was 1.1-1.8x faster than running each batch on both cores
   (intra-op threads), because the many small element-wise operators of a
-  small model do not parallelise well inside one batch;
+  small model do not parallelise well inside one batch. A GPU backend gets one
+  batch at a time instead (its batches would only queue on the one GPU);
 - ``torch.inference_mode``, threads set from the machine, truncation at the
   model's max length.
 
@@ -32,11 +34,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -62,6 +64,8 @@ __all__ = ["BACKENDS", "DEFAULT_MAX_BATCH_TOKENS", "ListingClassifier", "Predict
 DEFAULT_MAX_BATCH_TOKENS = 2048
 #: Listings prepared (text built, tokenised, sorted) together.
 DEFAULT_CHUNK_SIZE = 1024
+
+_Item = TypeVar("_Item")
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,10 @@ class ListingClassifier:
         lowest latency on single small requests pass ``workers=1``: every
         batch then uses all threads.
 
+        On a GPU backend (``torch-cuda``, ``onnx-cuda``) ``workers`` defaults to 1:
+        the GPU runs one batch at a time, and a large one (the backend's token
+        budget) rather than one per core.
+
         ``max_batch_tokens`` defaults to the backend's measured best.
 
         ``cascade`` (blend folders with cascade thresholds): True scores every listing
@@ -235,9 +243,10 @@ class ListingClassifier:
         if threads < 1 or (workers is not None and workers < 1):
             raise InvalidInputError(f"num_threads and workers must be >= 1, got {threads} and "
                                     f"{workers}")
-        workers = min(workers or threads, threads)
+        cpu_workers = min(workers or threads, threads)
         requested = _requested_backend(backend, folder, meta)
-        instance = load_backend(folder, meta, requested, max(1, threads // workers))
+        instance = load_backend(folder, meta, requested, max(1, threads // cpu_workers))
+        workers = cpu_workers if workers is not None or instance.device == "cpu" else 1
         logger.info("loaded %s (%s) with backend %s, %d threads in %d workers", folder,
                     meta.model_version, instance.name, threads, workers)
         return cls(folder, meta, instance, max_batch_tokens=max_batch_tokens,
@@ -344,6 +353,20 @@ class ListingClassifier:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlp-ip-prep")
             return self._pool
 
+    def _prefetched(self, items: Iterable[_Item], prepare: Callable[[_Item], Any]
+                    ) -> Iterator[tuple[_Item, Any]]:
+        """Yield ``(item, prepare(item))``, preparing the next item on the worker thread
+        while the caller works on the current one."""
+        pool = self._executor()
+        pending: tuple[_Item, Future[Any]] | None = None
+        for item in items:
+            future = pool.submit(prepare, item)
+            if pending is not None:
+                yield pending[0], pending[1].result()
+            pending = (item, future)
+        if pending is not None:
+            yield pending[0], pending[1].result()
+
     def _chunks(self, entries: Iterable[tuple[Any, Any]]
                 ) -> Iterator[tuple[list[tuple[Any, Any]], Any]]:
         """Yield ``(chunk, encoded valid rows)``, preparing the next chunk meanwhile.
@@ -351,28 +374,20 @@ class ListingClassifier:
         ``entries`` are ``(Listing | InvalidInputError, context)``; only the
         listings are built and tokenised.
         """
-        pool = self._executor()
+        def chunked() -> Iterator[list[tuple[Any, Any]]]:
+            chunk: list[tuple[Any, Any]] = []
+            for entry in entries:
+                chunk.append(entry)
+                if len(chunk) >= self.chunk_size:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
 
-        def submit(chunk: list[tuple[Any, Any]]) -> Future[Any]:
-            return pool.submit(self._prepare, [x for x, _ in chunk if isinstance(x, Listing)])
+        def prepare(chunk: list[tuple[Any, Any]]) -> Any:
+            return self._prepare([x for x, _ in chunk if isinstance(x, Listing)])
 
-        pending: tuple[list[tuple[Any, Any]], Future[Any]] | None = None
-        chunk: list[tuple[Any, Any]] = []
-        for entry in entries:
-            chunk.append(entry)
-            if len(chunk) >= self.chunk_size:
-                future = submit(chunk)
-                if pending is not None:
-                    yield pending[0], pending[1].result()
-                pending = (chunk, future)
-                chunk = []
-        if chunk:
-            future = submit(chunk)
-            if pending is not None:
-                yield pending[0], pending[1].result()
-            pending = (chunk, future)
-        if pending is not None:
-            yield pending[0], pending[1].result()
+        yield from self._prefetched(chunked(), prepare)
 
     def _to_predictions(self, listings: Sequence[Listing], probs: np.ndarray) -> list[Prediction]:
         if not len(probs):
@@ -421,11 +436,11 @@ class ListingClassifier:
         if not all(isinstance(t, str) for t in texts):
             raise InvalidInputError("predict_proba_texts expects a list of strings built by "
                                     "nlp_ip.text.build_model_inputs")
-        parts = []
-        for start in range(0, len(texts), self.chunk_size):
-            encoded = self.backend.encode(texts[start:start + self.chunk_size],
-                                          self.meta.text.max_length)
-            parts.append(self._logits(encoded))
+        chunks = (texts[start:start + self.chunk_size]
+                  for start in range(0, len(texts), self.chunk_size))
+        max_length = self.meta.text.max_length
+        parts = [self._logits(encoded) for _, encoded in self._prefetched(
+            chunks, lambda chunk: self.backend.encode(chunk, max_length))]
         logits = np.concatenate(parts) if parts else np.zeros((0, len(LABEL_NAMES)), np.float32)
         return self._probs_from_logits(logits)
 

@@ -4,7 +4,8 @@
 TF-IDF, and the blend wrapper around one of them) only through
 :class:`Backend`: it encodes a chunk once, packs rows into batches by
 :meth:`~Backend.lengths` under a token budget, and asks for the logits of one
-batch at a time with :meth:`~Backend.forward`.
+batch at a time with :meth:`~Backend.forward`. A backend on a GPU
+(:attr:`~Backend.device` other than ``cpu``) gets one batch at a time by default.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ class Backend(Protocol[Encoded]):
     @property
     def default_batch_tokens(self) -> int:
         """The measured best token budget per batch (rows x padded length)."""
+        ...
+
+    @property
+    def device(self) -> str:
+        """Where the model computes: ``cpu``, or a GPU such as ``cuda:0``."""
         ...
 
     @property
