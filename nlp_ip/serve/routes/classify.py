@@ -64,7 +64,8 @@ def json_request_body(model: type[BaseModel], path: str, method: str,
     location = ("paths", path, method, "requestBody", "content", "application/json", "schema",
                 "$defs")
     pointer = "/".join(part.replace("~", "~0").replace("/", "~1") for part in location)
-    schema = model.model_json_schema(ref_template=f"#/{pointer}/{{model}}")
+    template = pointer.replace("{", "{{").replace("}", "}}")  # a path such as /v2/models/{name}
+    schema = model.model_json_schema(ref_template=f"#/{template}/{{model}}")
     return {"required": True,
             "content": {"application/json": {"schema": schema, "examples": examples}}}
 
