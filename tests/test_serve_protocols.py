@@ -1,5 +1,6 @@
-"""The Open Inference Protocol (/v2), against a client we did not write: tritonclient's HTTP
-client on a real uvicorn server, plus the protocol's errors and limits in-process."""
+"""The Open Inference Protocol (/v2) and Hugging Face TEI routes, against clients we did not
+write: tritonclient's HTTP client and huggingface_hub's InferenceClient on a real uvicorn
+server, plus the protocols' errors and limits in-process."""
 
 from __future__ import annotations
 
@@ -115,6 +116,35 @@ def test_tritonclient_gets_the_answers_of_v1_classify(keys_file: Path, key: str)
                 client.get_model_metadata("other", headers=auth)
         finally:
             client.close()
+
+
+def test_huggingface_hub_inference_client_gets_the_answers_of_v1_classify(
+        keys_file: Path, key: str) -> None:
+    from huggingface_hub import InferenceClient
+    from huggingface_hub.errors import HfHubHTTPError
+
+    texts = [x["title"] for x in LISTINGS]
+    app = create_app(settings(keys_file), AllFieldsClassifier())
+    with running_server(app) as (_, base):
+        expected = v1_predictions(base, key, [{"title": t} for t in texts])
+        client = InferenceClient(model=base, token=key, timeout=30)
+        for text, want in zip(texts, expected, strict=True):
+            got = client.text_classification(text)
+            assert [x.label for x in got] == sorted(
+                LABEL_NAMES, key=lambda label: -want["probabilities"][label])
+            assert got[0].label == want["label"]
+            for element in got:
+                assert element.score == pytest.approx(want["probabilities"][element.label],
+                                                      abs=1e-6)
+        top = client.text_classification(texts[0], top_k=2)
+        assert [x.label for x in top] == [x.label for x in client.text_classification(
+            texts[0])][:2]
+        logs = client.text_classification(texts[0], function_to_apply="none")
+        assert logs[0].score == pytest.approx(np.log(expected[0]["probabilities"][
+            logs[0].label]), abs=1e-6)
+        with pytest.raises(HfHubHTTPError) as failed:
+            InferenceClient(model=base, token="nope").text_classification(texts[0])
+        assert failed.value.response.status_code == 401
 
 
 # -- /v2 in-process ---------------------------------------------------------------------------
@@ -282,7 +312,7 @@ async def _ready(client: httpx.AsyncClient) -> None:
 
 
 @anyio
-async def test_a_full_queue_gets_429_on_v2(keys_file: Path, key: str) -> None:
+async def test_a_full_queue_gets_429_on_every_protocol(keys_file: Path, key: str) -> None:
     gate = threading.Event()
     fake = FakeClassifier(gate=gate)
     app = create_app(settings(keys_file, max_queue_rows=1, warmup=False), fake)
@@ -292,10 +322,12 @@ async def test_a_full_queue_gets_429_on_v2(keys_file: Path, key: str) -> None:
         second = asyncio.ensure_future(client.post("/v1/classify", json={"listings": ["b"]}))
         await asyncio.wait_for(_until(lambda: app.state.nlp.batcher.queued_rows == 1), 20)
         r_v2 = await client.post(INFER, json={"inputs": [titles("c")]})
+        r_tei = await client.post("/predict", json={"inputs": "d"})
         gate.set()
         assert (await first).status_code == 200 and (await second).status_code == 200
     assert r_v2.status_code == 429 and set(r_v2.json()) == {"error"}
-    assert r_v2.headers["retry-after"]
+    assert r_tei.status_code == 429 and r_tei.json()["error_type"] == "overloaded"
+    assert r_v2.headers["retry-after"] and r_tei.headers["retry-after"]
 
 
 async def _until(condition: Any) -> None:
@@ -304,7 +336,7 @@ async def _until(condition: Any) -> None:
 
 
 @anyio
-async def test_v1_and_v2_requests_share_engine_batches(keys_file: Path, key: str) -> None:
+async def test_v1_v2_and_tei_requests_share_engine_batches(keys_file: Path, key: str) -> None:
     gate = threading.Event()
     fake = FakeClassifier(gate=gate)
     app = create_app(settings(keys_file, warmup=False, max_wait_ms=50), fake)
@@ -312,17 +344,98 @@ async def test_v1_and_v2_requests_share_engine_batches(keys_file: Path, key: str
         blocker = asyncio.ensure_future(client.post("/v1/classify", json={"listings": ["z"]}))
         await asyncio.wait_for(_until(lambda: fake.calls == 1), 20)
         requests = [client.post("/v1/classify", json={"listings": ["v1 title"]}),
-                    client.post(INFER, json={"inputs": [titles("v2 title")]})]
+                    client.post(INFER, json={"inputs": [titles("v2 title")]}),
+                    client.post("/predict", json={"inputs": "tei title"})]
         pending = [asyncio.ensure_future(r) for r in requests]
-        await asyncio.wait_for(_until(lambda: app.state.nlp.batcher.queued_rows == 2), 20)
+        await asyncio.wait_for(_until(lambda: app.state.nlp.batcher.queued_rows == 3), 20)
         gate.set()
         answers = await asyncio.gather(blocker, *pending)
     assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
-    assert fake.batches == [1, 2]  # both protocols' listings in one engine batch
+    assert fake.batches == [1, 3]  # the three protocols' listings in one engine batch
+
+
+# -- TEI in-process ---------------------------------------------------------------------------
+
+@anyio
+async def test_tei_predict_reads_inputs_as_tei_does(keys_file: Path, key: str) -> None:
+    app = create_app(settings(keys_file), AllFieldsClassifier())
+    pair = ["Quilted bag", "no logo, vegan leather"]
+    async with asgi_client(app, key) as client:
+        v1 = (await client.post("/v1/classify", json={"listings": [
+            "Leather belt", {"title": pair[0], "description": pair[1]}]})).json()["predictions"]
+        single = (await client.post("/predict", json={"inputs": "Leather belt"})).json()
+        same = (await client.post("/", json={"inputs": ["Leather belt"]})).json()
+        paired = (await client.post("/predict", json={"inputs": pair})).json()
+        batch = (await client.post("/predict", json={"inputs": [["Leather belt"], pair]})).json()
+        raw = (await client.post("/predict", json={"inputs": "Leather belt",
+                                                   "raw_scores": True})).json()
+        hub = (await client.post("/", json={"inputs": "Leather belt",
+                                            "parameters": {"top_k": 1}})).json()
+        raw_wins = (await client.post("/", json={
+            "inputs": "Leather belt", "raw_scores": True,
+            "parameters": {"function_to_apply": "softmax"}})).json()
+    assert single == same == batch[0]
+    assert paired == batch[1]
+    for answer, want in ((single, v1[0]), (paired, v1[1])):
+        assert [x["label"] for x in answer] == sorted(
+            LABEL_NAMES, key=lambda label: -want["probabilities"][label])
+        assert {x["label"]: x["score"] for x in answer} == want["probabilities"]
+    assert [x["label"] for x in raw] == [x["label"] for x in single]
+    np.testing.assert_allclose(np.exp([x["score"] for x in raw]), [x["score"] for x in single])
+    assert hub == [single[:1]]
+    assert raw_wins == [raw]
 
 
 @anyio
-@pytest.mark.parametrize(("path", "status", "error"), [(INFER, 400, {"error"})])
+@pytest.mark.parametrize(("body", "status", "message"), [
+    ({"inputs": ["a", "b", "c"]}, 422, "[title, description]"),
+    ({"inputs": []}, 422, "empty"),
+    ({"inputs": "   "}, 422, "is blank"),
+    ({"inputs": "a", "truncate": False}, 422, "always reads"),
+    ({"inputs": "a", "truncation_direction": "left"}, 422, "truncation_direction"),
+    ({"inputs": "a", "raw_scores": 0}, 422, "valid boolean"),
+    ({"inputs": "a", "parameters": {"top_k": "2"}}, 422, "valid integer"),
+    ({"inputs": "a", "parameters": {"function_to_apply": "sigmoid"}}, 422,
+     "'softmax' or 'none'"),
+    ({"inputs": "a", "model": "x"}, 422, "model"),
+    ({"inputs": [["a"]] * 3}, 413, "maximum allowed batch size 2"),
+    ({"inputs": "t" * 1001}, 413, "the limit is"),
+])
+async def test_tei_errors_have_teis_body(keys_file: Path, key: str, body: dict[str, Any],
+                                         status: int, message: str) -> None:
+    app = create_app(settings(keys_file, max_listings=2), FakeClassifier())
+    async with asgi_client(app, key) as client:
+        r = await client.post("/predict", json=body)
+    assert r.status_code == status, r.text
+    assert set(r.json()) == {"error", "error_type"}
+    assert r.json()["error_type"] == "validation"
+    assert message in r.json()["error"]
+
+
+@anyio
+async def test_tei_info_describes_the_model_and_limits(keys_file: Path, key: str) -> None:
+    app = create_app(settings(keys_file, max_listings=7), FakeClassifier())
+    async with asgi_client(app, key) as client:
+        info = (await client.get("/info")).json()
+        unauthorised = await client.get("/info", headers={"Authorization": "Bearer x"})
+    assert info["model_type"] == {"classifier": {
+        "id2label": {str(i): label for i, label in enumerate(LABEL_NAMES)},
+        "label2id": {label: i for i, label in enumerate(LABEL_NAMES)}}}
+    assert info["max_client_batch_size"] == 7 and info["max_input_length"] == 64
+    assert info["model_id"] == "fake-1" and info["auto_truncate"] is True
+    assert unauthorised.status_code == 401
+    assert unauthorised.json()["error_type"] == "unauthenticated"
+
+
+def test_all_fields_classifier_sees_every_field() -> None:
+    fake = AllFieldsClassifier()
+    a, b = fake.predict_proba([{"title": "x"}, {"title": "x", "brand": "y"}])
+    assert not np.allclose(a, b)
+
+
+@anyio
+@pytest.mark.parametrize(("path", "status", "error"), [
+    (INFER, 400, {"error"}), ("/predict", 422, {"error", "error_type"})])
 async def test_bodies_that_are_not_json_say_what_the_protocol_expects(
         keys_file: Path, key: str, path: str, status: int, error: set[str]) -> None:
     app = create_app(settings(keys_file), FakeClassifier())

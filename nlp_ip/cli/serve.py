@@ -51,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "serve", help="run the HTTP inference API",
         description="Serve a model folder over HTTP: POST /v1/classify, GET /v1/model, "
-                    "/healthz, /readyz, /metrics, /docs. Guide: docs/serving.md.")
+                    "/healthz, /readyz, /metrics, /docs; the Open Inference Protocol (/v2) "
+                    "and Hugging Face TEI's /predict and /info. Guides: docs/serving.md, "
+                    "docs/integrations.md.")
     for flag, (field, spec) in _FLAGS.items():
         options = dict(spec)
         info = ServeSettings.model_fields[field]

@@ -23,7 +23,7 @@ from nlp_ip.labels import LABEL_NAMES  # noqa: E402
 from nlp_ip.serve.dependencies import api_key  # noqa: E402
 from nlp_ip.serve.handlers import add_error_handlers  # noqa: E402
 from nlp_ip.serve.middleware import RequestContextMiddleware  # noqa: E402
-from nlp_ip.serve.routes import classify, docs, ops, v2  # noqa: E402
+from nlp_ip.serve.routes import classify, docs, ops, tei, v2  # noqa: E402
 from nlp_ip.serve.settings import ServeSettings  # noqa: E402
 from nlp_ip.serve.state import ServerState  # noqa: E402
 
@@ -52,9 +52,11 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
         version=__version__,
         summary="Classify marketplace listings: " + ", ".join(LABEL_NAMES) + ".",
         description="Send listings, get one prediction per listing, in order: `/v1`, or the "
-                    "Open Inference Protocol (`/v2`). Every route but the health probes "
-                    "(`/healthz`, `/readyz`, `/v2/health/*`) needs `Authorization: Bearer "
-                    "<key>` (keys come from `nlp-ip keys add`). Guide: docs/serving.md.",
+                    "Open Inference Protocol (`/v2`) and Hugging Face's TEI routes "
+                    "(`/predict`, `/info`). Every route but the health probes (`/healthz`, "
+                    "`/readyz`, `/v2/health/*`) needs `Authorization: Bearer <key>` "
+                    "(keys come from `nlp-ip keys add`). Guides: docs/serving.md, "
+                    "docs/integrations.md.",
         lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
         redirect_slashes=False)  # see nlp_ip.serve.handlers.http_error
     app.state.nlp = state
@@ -66,6 +68,8 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
         (v2.infer_router(settings), "classify"),
         (v2.router, "classify"),
         (v2.health_router, None),
+        (tei.predict_router(settings), "classify"),
+        (tei.router, "classify"),
         (ops.metrics_router, "metrics"),
         (ops.health_router, None),
         (docs.router, None if settings.public_docs else "classify"),

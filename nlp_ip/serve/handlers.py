@@ -3,7 +3,7 @@
 The status code, error code and body shape come from the one table in
 :mod:`nlp_ip.serve.errors`; this module applies it to what routes, dependencies and FastAPI
 raise, counts refusals in the metrics and logs server errors with the request id. Routes of
-another inference protocol (``/v2``) give the body that protocol's shape
+another inference protocol (``/v2``, TEI) give the body that protocol's shape
 (:func:`~nlp_ip.serve.protocols.error_body_for`).
 """
 

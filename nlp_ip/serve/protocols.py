@@ -1,5 +1,5 @@
-"""What the inference protocols beside ``/v1`` share (the Open Inference Protocol, ``/v2``,
-:mod:`nlp_ip.serve.routes.v2`).
+"""What the inference protocols beside ``/v1`` share: the Open Inference Protocol (``/v2``,
+:mod:`nlp_ip.serve.routes.v2`) and Hugging Face's TEI routes (:mod:`nlp_ip.serve.routes.tei`).
 
 A protocol request is let in as ``/v1/classify`` is: the API key (the router's dependency),
 then readiness and room in the queue, then the body, read within ``max_body_bytes``
