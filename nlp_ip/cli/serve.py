@@ -42,6 +42,10 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--public-docs": ("public_docs", {"action": "store_const", "const": True}),
     "--access-log": ("access_log", {"action": "store_const", "const": True}),
     "--log-level": ("log_level", {}),
+    "--tracing": ("tracing", {"action": "store_const", "const": True,
+                              "help": "emit OpenTelemetry spans and JSON logs with trace ids "
+                                      '(pip install "nlp-ip[otel]"); see docs/integrations.md'}),
+    "--tracing-exporter": ("tracing_exporter", {"choices": ["otlp", "console", "none"]}),
 }
 
 

@@ -58,7 +58,8 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
                     "(keys come from `nlp-ip keys add`). Guides: docs/serving.md, "
                     "docs/integrations.md.",
         lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
-        redirect_slashes=False)  # see nlp_ip.serve.handlers.http_error
+        redirect_slashes=False,  # see nlp_ip.serve.handlers.http_error
+        telemetry=state.tracing.fastapi_telemetry)
     app.state.nlp = state
 
     # Each router with the API-key scope its routes need (None: no key).
@@ -91,6 +92,10 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
                            allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
+    if state.tracing.enabled:  # inside the request id's middleware, so the id is known
+        from nlp_ip.serve.tracing import TracingMiddleware
+
+        app.add_middleware(TracingMiddleware, tracing=state.tracing)  # type: ignore[arg-type]
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics,  # type: ignore[arg-type]
                        known_paths=frozenset(state.key_scopes))
     return app

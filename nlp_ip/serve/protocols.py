@@ -148,8 +148,9 @@ def client_gone_response() -> Response:
 
 
 def answer(state: ServerState, content: Any, **kwargs: Any) -> JSONResponse:
-    """``content`` as a JSON answer."""
-    return JSONResponse(content, **kwargs)
+    """``content`` as a JSON answer, serialised inside the request's ``serialize`` span."""
+    with state.tracing.span("serialize"):
+        return JSONResponse(content, **kwargs)
 
 
 async def _client_gone(receive: Callable[[], Any]) -> None:

@@ -23,6 +23,11 @@ def run_server(settings: ServeSettings) -> int:
 
     if settings.model is not None:
         read_meta(settings.model)  # fail before binding the port if the folder is wrong
+    if settings.tracing:
+        from nlp_ip.serve.tracing import configure_json_logs, install_tracer_provider
+
+        install_tracer_provider(settings.tracing_exporter)
+        configure_json_logs()
     app = create_app(settings)
     config = uvicorn.Config(  # type: ignore[attr-defined]
         app, host=settings.host, port=settings.port, log_level=settings.log_level,

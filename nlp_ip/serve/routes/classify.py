@@ -121,9 +121,10 @@ async def classify(
         if signals_future is not None and not signals_future.done():
             signals_future.cancel()
     state.metrics.listings.inc(len(call.listings))
-    return JSONResponse({"predictions": predictions,
-                         "model_version": state.classifier.model_version,
-                         "request_id": request_id_of(request.scope)})
+    with state.tracing.span("serialize"):
+        return JSONResponse({"predictions": predictions,
+                             "model_version": state.classifier.model_version,
+                             "request_id": request_id_of(request.scope)})
 
 
 @router.get("/v1/model", tags=["model"], response_model=schemas.ModelInfo,

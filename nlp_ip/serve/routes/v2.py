@@ -379,10 +379,11 @@ def infer_response(state: ServerState, request: InferenceRequest, request_id: st
                "id": request.id if request.id is not None else request_id, "outputs": outputs}
     if not binary_parts:
         return answer(state, content)
-    header = json.dumps(content, ensure_ascii=False, allow_nan=False,
-                        separators=(",", ":")).encode("utf-8")
-    return Response(header + b"".join(binary_parts), media_type="application/octet-stream",
-                    headers={"Inference-Header-Content-Length": str(len(header))})
+    with state.tracing.span("serialize"):
+        header = json.dumps(content, ensure_ascii=False, allow_nan=False,
+                            separators=(",", ":")).encode("utf-8")
+        return Response(header + b"".join(binary_parts), media_type="application/octet-stream",
+                        headers={"Inference-Header-Content-Length": str(len(header))})
 
 
 # -- metadata ---------------------------------------------------------------------------------
