@@ -26,7 +26,9 @@ Phases, each bounded by ``--phase-s`` seconds and ``--max-requests`` requests:
 on a fresh server with tracing off, then (b) on a fresh server with ``--tracing
 --tracing-exporter none`` (every span made and batched for export in the server process,
 then dropped), round-robin so that the machine's drift hits both; it prints the (b)/(a)
-ratio of each, and passes when tracing on keeps its mean ratio within 5% of tracing off.
+ratio of each, and passes when tracing on keeps its mean ratio within 5% of tracing off. It
+also reports the server process's CPU time per answered request in each (b), which a machine
+shared with other work disturbs far less than throughput.
 
 The load generator is a small asyncio HTTP/1.1 client over keep-alive
 connections with pre-built requests, so on a 2-core machine it takes as little
@@ -277,6 +279,14 @@ def metric_summary(text: str) -> dict[str, float]:
             "rejected_timeout": values.get('nlp_ip_rejections_total{reason="timeout"}', 0)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def rss_mb(pid: int) -> float:
     import psutil
 
@@ -317,9 +327,11 @@ def tracing_comparison(args: argparse.Namespace, listings: list[dict[str, Any]],
                 requests = [build_request("127.0.0.1", port, key, x) for x in listings]
                 asyncio.run(closed_loop("127.0.0.1", port, requests, clients=args.clients,
                                         seconds=min(3.0, args.phase_s), max_requests=2000))
+                cpu_before = cpu_seconds(proc.pid)
                 b = asyncio.run(closed_loop("127.0.0.1", port, requests, clients=args.clients,
                                             seconds=args.phase_s,
                                             max_requests=args.max_requests))
+                cpu_ms = 1000 * (cpu_seconds(proc.pid) - cpu_before) / max(1, b["ok"])
             finally:
                 exit_code = stop_server(proc)
             b_lat = percentiles(b.pop("latencies"))
@@ -327,16 +339,23 @@ def tracing_comparison(args: argparse.Namespace, listings: list[dict[str, Any]],
             runs.append({"round": round_, "tracing": mode, "backend": backend,
                          "offline_listings_per_s": offline["listings_per_s"],
                          "requests_per_s": b["throughput"], "ratio_to_offline": ratio,
-                         "statuses": b["statuses"], **b_lat, "server_exit_code": exit_code})
+                         "statuses": b["statuses"], **b_lat, "server_cpu_ms_per_request": cpu_ms,
+                         "server_exit_code": exit_code})
             print(f"round {round_}, tracing {mode}: {b['throughput']:.1f} req/s = {ratio:.1%} "
-                  f"of offline ({offline['listings_per_s']:.1f}/s); p50 {b_lat['p50_ms']:.1f} "
-                  f"ms p99 {b_lat['p99_ms']:.1f} ms; statuses {b['statuses']}", flush=True)
+                  f"of offline ({offline['listings_per_s']:.1f}/s); server CPU {cpu_ms:.2f} "
+                  f"ms/request; p50 {b_lat['p50_ms']:.1f} ms p99 {b_lat['p99_ms']:.1f} ms; "
+                  f"statuses {b['statuses']}", flush=True)
     mean = {mode: statistics.mean(r["ratio_to_offline"] for r in runs if r["tracing"] == mode)
             for mode in modes}
+    cpu = {mode: statistics.mean(r["server_cpu_ms_per_request"] for r in runs
+                                 if r["tracing"] == mode) for mode in modes}
     change = mean["on"] / mean["off"] - 1
     print(f"mean ratio to offline: tracing off {mean['off']:.1%}, on {mean['on']:.1%} "
-          f"({change:+.1%} relative; target within 5%)", flush=True)
+          f"({change:+.1%} relative; target within 5%); server CPU per request: off "
+          f"{cpu['off']:.2f} ms, on {cpu['on']:.2f} ms ({cpu['on'] / cpu['off'] - 1:+.1%})",
+          flush=True)
     return {"runs": runs, "mean_ratio": mean, "relative_change": change,
+            "server_cpu_ms_per_request": cpu,
             "passed": {"tracing_within_5pct": change >= -0.05,
                        "only_200": all(set(r["statuses"]) == {"200"} for r in runs)}}
 
