@@ -5,6 +5,7 @@ Usage::
     python benchmarks/load_test.py --model runs/default/model-best [--backend auto]
         [--data data/seed/listings.jsonl] [--phase-s 15] [--json out.json]
     python benchmarks/load_test.py --url http://127.0.0.1:8000 --api-key KEY --model DIR
+    python benchmarks/load_test.py --model DIR --tracing [--rounds 2] [--json out.json]
 
 Without ``--url`` it starts a real server process (``python -m nlp_ip serve``) on
 127.0.0.1 and a free port with a throw-away key, and stops it at the end
@@ -20,6 +21,14 @@ Phases, each bounded by ``--phase-s`` seconds and ``--max-requests`` requests:
     measured from each request's scheduled start (no coordinated omission);
 (d) open loop at twice (b)'s throughput: the status codes (target: only 200 and 429,
     no 5xx, no connection errors) and the server's RSS before and after (flat).
+
+``--tracing`` measures what OpenTelemetry costs instead: ``--rounds`` rounds of (a), then (b)
+on a fresh server with tracing off, then (b) on a fresh server with ``--tracing
+--tracing-exporter none`` (every span made and batched for export in the server process,
+then dropped), round-robin so that the machine's drift hits both; it prints the (b)/(a)
+ratio of each, and passes when tracing on keeps its mean ratio within 5% of tracing off. It
+also reports the server process's CPU time per answered request in each (b), which a machine
+shared with other work disturbs far less than throughput.
 
 The load generator is a small asyncio HTTP/1.1 client over keep-alive
 connections with pre-built requests, so on a 2-core machine it takes as little
@@ -270,10 +279,94 @@ def metric_summary(text: str) -> dict[str, float]:
             "rejected_timeout": values.get('nlp_ip_rejections_total{reason="timeout"}', 0)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def rss_mb(pid: int) -> float:
     import psutil
 
     return float(psutil.Process(pid).memory_info().rss / 2**20)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> int | str:
+    """SIGTERM, then the exit code (``killed`` when it did not stop within a minute)."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return "killed"
+
+
+def tracing_comparison(args: argparse.Namespace, listings: list[dict[str, Any]],
+                       tmp: Path) -> dict[str, Any]:
+    """(b)/(a) with tracing off and on, ``args.rounds`` rounds, round-robin (see --tracing)."""
+    from nlp_ip.serve.keys import add_key
+
+    key = add_key(tmp / "keys.json", "load-test", ["classify"])
+    modes = {"off": [], "on": ["--tracing", "--tracing-exporter", "none"]}
+    runs: list[dict[str, Any]] = []
+    for round_ in range(1, args.rounds + 1):
+        offline: dict[str, Any] | None = None
+        for mode, flags in modes.items():
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = start_server(args.model, args.backend, tmp / "keys.json", port,
+                                [*args.server_arg, *flags])
+            try:
+                wait_ready(base, proc, args.ready_timeout)
+                backend = http_get(base + "/v1/model", key)[1]["backend"]
+                if offline is None:  # once a round, on the backend the server runs
+                    offline = offline_throughput(args.model, backend, listings,
+                                                 args.offline_n, args.phase_s)
+                requests = [build_request("127.0.0.1", port, key, x) for x in listings]
+                asyncio.run(closed_loop("127.0.0.1", port, requests, clients=args.clients,
+                                        seconds=min(3.0, args.phase_s), max_requests=2000))
+                cpu_before = cpu_seconds(proc.pid)
+                b = asyncio.run(closed_loop("127.0.0.1", port, requests, clients=args.clients,
+                                            seconds=args.phase_s,
+                                            max_requests=args.max_requests))
+                cpu_ms = 1000 * (cpu_seconds(proc.pid) - cpu_before) / max(1, b["ok"])
+            finally:
+                exit_code = stop_server(proc)
+            b_lat = percentiles(b.pop("latencies"))
+            ratio = b["throughput"] / offline["listings_per_s"]
+            runs.append({"round": round_, "tracing": mode, "backend": backend,
+                         "offline_listings_per_s": offline["listings_per_s"],
+                         "requests_per_s": b["throughput"], "ratio_to_offline": ratio,
+                         "statuses": b["statuses"], **b_lat, "server_cpu_ms_per_request": cpu_ms,
+                         "server_exit_code": exit_code})
+            print(f"round {round_}, tracing {mode}: {b['throughput']:.1f} req/s = {ratio:.1%} "
+                  f"of offline ({offline['listings_per_s']:.1f}/s); server CPU {cpu_ms:.2f} "
+                  f"ms/request; p50 {b_lat['p50_ms']:.1f} ms p99 {b_lat['p99_ms']:.1f} ms; "
+                  f"statuses {b['statuses']}", flush=True)
+    mean = {mode: statistics.mean(r["ratio_to_offline"] for r in runs if r["tracing"] == mode)
+            for mode in modes}
+    cpu = {mode: statistics.mean(r["server_cpu_ms_per_request"] for r in runs
+                                 if r["tracing"] == mode) for mode in modes}
+    change = mean["on"] / mean["off"] - 1
+    print(f"mean ratio to offline: tracing off {mean['off']:.1%}, on {mean['on']:.1%} "
+          f"({change:+.1%} relative; target within 5%); server CPU per request: off "
+          f"{cpu['off']:.2f} ms, on {cpu['on']:.2f} ms ({cpu['on'] / cpu['off'] - 1:+.1%})",
+          flush=True)
+    return {"runs": runs, "mean_ratio": mean, "relative_change": change,
+            "server_cpu_ms_per_request": cpu,
+            "passed": {"tracing_within_5pct": change >= -0.05,
+                       "only_200": all(set(r["statuses"]) == {"200"} for r in runs)}}
+
+
+def report(args: argparse.Namespace, results: dict[str, Any]) -> int:
+    """Print what passed, write ``--json``; the exit code (0: every target met)."""
+    print(json.dumps(results.get("passed", {}), indent=2))
+    print(f"server exit code: {results.get('server_exit_code')}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 0 if all(results.get("passed", {"x": False}).values()) else 1
 
 
 def offline_throughput(model: str, backend: str, listings: list[dict[str, Any]], n: int,
@@ -314,7 +407,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra flag for `nlp-ip serve` (repeatable)")
     parser.add_argument("--ready-timeout", type=float, default=180.0)
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--tracing", action="store_true",
+                        help="compare (b)/(a) with OpenTelemetry tracing off and on instead")
+    parser.add_argument("--rounds", type=int, default=2, help="with --tracing: rounds")
     args = parser.parse_args(argv)
+    if args.tracing and args.url:
+        raise SystemExit("--tracing starts its own servers; leave out --url")
 
     listings = load_listings(Path(args.data))
     rng = random.Random(0)
@@ -329,6 +427,13 @@ def main(argv: list[str] | None = None) -> int:
         raise TimeoutError("the load test ran past its time bound")
 
     signal.signal(signal.SIGALRM, on_alarm)
+    if args.tracing:
+        signal.alarm(int(args.rounds * 2 * (args.ready_timeout + 3 * args.phase_s + 120)))
+        try:
+            results.update(tracing_comparison(args, listings, tmp))
+        finally:
+            signal.alarm(0)
+        return report(args, results)
     signal.alarm(int(hard_deadline - time.monotonic()))
     try:
         if args.url:
@@ -431,19 +536,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.alarm(0)
         if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                results["server_exit_code"] = proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                results["server_exit_code"] = "killed"
+            results["server_exit_code"] = stop_server(proc)
             results["server_log_tail"] = (tmp / "server.log").read_text(
                 errors="replace")[-2000:]
-    print(json.dumps(results.get("passed", {}), indent=2))
-    print(f"server exit code: {results.get('server_exit_code')}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
-    return 0 if all(results.get("passed", {"x": False}).values()) else 1
+    return report(args, results)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ class InputTooLargeError(InvalidInputError):
     """Input over a documented size limit (HTTP 413)."""
 
 
+class BadRequestError(InvalidInputError):
+    """Invalid input sent in a protocol that answers every bad request with HTTP 400
+    (the Open Inference Protocol of ``/v2``)."""
+
+
 class DataFormatError(NlpIpError, ValueError):
     """A file that cannot be read as listings at all (unknown format, bad encoding)."""
 

@@ -46,3 +46,17 @@ def tiny_blend_run(tmp_path_factory: pytest.TempPathFactory, tiny_cache: Path) -
     run_dir = tmp_path_factory.mktemp("runs") / "tiny-blend"
     train(cfg, run_dir, root=ROOT)
     return run_dir
+
+
+@pytest.fixture
+def keys_file(tmp_path: Path) -> Path:
+    """Where a server test keeps its API keys (``tmp_path / "keys.json"``)."""
+    return tmp_path / "keys.json"
+
+
+@pytest.fixture
+def key(keys_file: Path) -> str:
+    """An API key with scope ``classify``, added to :func:`keys_file`."""
+    from serve_helpers import make_key
+
+    return make_key(keys_file, "moderation")

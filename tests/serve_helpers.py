@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 import time
 import zlib
@@ -147,3 +148,20 @@ def running_server(app: Any, *, graceful_s: float = 5.0, wait_ready: bool = True
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@functools.cache
+def memory_spans() -> Any:
+    """An in-memory span exporter behind this process's tracer provider (set once: OpenTelemetry
+    allows one global provider per process). Clear it at the start of a test."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    assert trace.get_tracer_provider() is provider, "another tracer provider was set first"
+    return exporter

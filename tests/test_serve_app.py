@@ -20,16 +20,6 @@ pytestmark = pytest.mark.anyio
 WARMUP_BATCHES = [1, 8, 32]
 
 
-@pytest.fixture
-def keys_file(tmp_path: Path) -> Path:
-    return tmp_path / "keys.json"
-
-
-@pytest.fixture
-def key(keys_file: Path) -> str:
-    return make_key(keys_file, "moderation")
-
-
 def settings(keys_file: Path, **kw: object) -> ServeSettings:
     return ServeSettings(api_keys_file=keys_file, **kw)  # type: ignore[arg-type]
 

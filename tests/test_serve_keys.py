@@ -72,7 +72,7 @@ def test_bad_names_duplicates_scopes_and_files_are_refused(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match="not valid"):
         add_key(path, "bad name!")
     with pytest.raises(ConfigError, match="scopes"):
-        add_key(path, "carol", ["admin"])
+        add_key(path, "carol", ["root"])
     with pytest.raises(ConfigError, match="does not exist"):
         read_keys_file(tmp_path / "missing.json")
     (tmp_path / "junk.json").write_text('{"hello": 1}')

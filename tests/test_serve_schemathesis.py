@@ -1,7 +1,9 @@
-"""schemathesis against a real server process with the tiny model (slow)."""
+"""schemathesis against a real server process with the tiny model (slow): every operation of
+the OpenAPI document, /v2 (Open Inference Protocol) and the TEI routes included."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,3 +23,10 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(tiny_model: Pa
     report = out.stdout + out.stderr
     assert out.returncode == 0, report[-6000:]
     assert "generated" in report and "unique failure" not in report, report[-6000:]
+    # every operation of the (pinned) document was tested, and the server logged no error
+    document = json.loads((ROOT / "tests" / "snapshots" / "openapi-serve.json").read_text())
+    operations = sum(len(methods) for methods in document["paths"].values())
+    assert any(path.startswith("/v2/") for path in document["paths"])
+    assert "/predict" in document["paths"]
+    assert f"Tested: {operations}" in report, report[-3000:]
+    assert "'Traceback' or 'ERROR': 0" in report, report[-3000:]

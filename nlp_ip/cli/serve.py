@@ -44,6 +44,10 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--public-docs": ("public_docs", {"action": "store_const", "const": True}),
     "--access-log": ("access_log", {"action": "store_const", "const": True}),
     "--log-level": ("log_level", {}),
+    "--tracing": ("tracing", {"action": "store_const", "const": True,
+                              "help": "emit OpenTelemetry spans and JSON logs with trace ids "
+                                      '(pip install "nlp-ip[otel]"); see docs/integrations.md'}),
+    "--tracing-exporter": ("tracing_exporter", {"choices": ["otlp", "console", "none"]}),
 }
 
 
@@ -53,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "serve", help="run the HTTP inference API",
         description="Serve a model folder over HTTP: POST /v1/classify, GET /v1/model, "
-                    "/healthz, /readyz, /metrics, /docs. Guide: docs/serving.md.")
+                    "/healthz, /readyz, /metrics, /docs; the Open Inference Protocol (/v2) "
+                    "and Hugging Face TEI's /predict and /info. Guides: docs/serving.md, "
+                    "docs/integrations.md.")
     for flag, (field, spec) in _FLAGS.items():
         options = dict(spec)
         info = ServeSettings.model_fields[field]

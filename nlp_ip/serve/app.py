@@ -23,7 +23,7 @@ from nlp_ip.labels import LABEL_NAMES  # noqa: E402
 from nlp_ip.serve.dependencies import api_key  # noqa: E402
 from nlp_ip.serve.handlers import add_error_handlers  # noqa: E402
 from nlp_ip.serve.middleware import RequestContextMiddleware  # noqa: E402
-from nlp_ip.serve.routes import admin, classify, docs, ops  # noqa: E402
+from nlp_ip.serve.routes import admin, classify, docs, ops, tei, v2  # noqa: E402
 from nlp_ip.serve.settings import ServeSettings  # noqa: E402
 from nlp_ip.serve.state import ServerState  # noqa: E402
 
@@ -51,17 +51,26 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
         title="nlp-ip",
         version=__version__,
         summary="Classify marketplace listings: " + ", ".join(LABEL_NAMES) + ".",
-        description="Send listings, get one prediction per listing, in order. Every route but "
-                    "`/healthz` and `/readyz` needs `Authorization: Bearer <key>` "
-                    "(keys come from `nlp-ip keys add`). Guide: docs/serving.md.",
+        description="Send listings, get one prediction per listing, in order: `/v1`, or the "
+                    "Open Inference Protocol (`/v2`) and Hugging Face's TEI routes "
+                    "(`/predict`, `/info`). Every route but the health probes (`/healthz`, "
+                    "`/readyz`, `/v2/health/*`) needs `Authorization: Bearer <key>` "
+                    "(keys come from `nlp-ip keys add`). Guides: docs/serving.md, "
+                    "docs/integrations.md.",
         lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
-        redirect_slashes=False)  # see nlp_ip.serve.handlers.http_error
+        redirect_slashes=False,  # see nlp_ip.serve.handlers.http_error
+        telemetry=state.tracing.fastapi_telemetry)
     app.state.nlp = state
 
     # Each router with the API-key scope its routes need (None: no key).
     routers: list[tuple[APIRouter, str | None]] = [
         (classify.classify_router(settings), "classify"),
         (classify.router, "classify"),
+        (v2.infer_router(settings), "classify"),
+        (v2.router, "classify"),
+        (v2.health_router, None),
+        (tei.predict_router(settings), "classify"),
+        (tei.router, "classify"),
         (ops.metrics_router, "metrics"),
         (admin.router, "admin"),
         (ops.health_router, None),
@@ -84,6 +93,10 @@ def create_app(settings: ServeSettings, classifier: Any | None = None) -> FastAP
                            allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
+    if state.tracing.enabled:  # inside the request id's middleware, so the id is known
+        from nlp_ip.serve.tracing import TracingMiddleware
+
+        app.add_middleware(TracingMiddleware, tracing=state.tracing)  # type: ignore[arg-type]
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics,  # type: ignore[arg-type]
                        known_paths=frozenset(state.key_scopes))
     return app

@@ -16,6 +16,9 @@ or whose deadline passed, is taken out of the queue (:meth:`MicroBatcher.cancel`
 and costs no engine time. When the queue holds ``max_queue_rows`` listings, new
 requests are refused at once with :class:`~nlp_ip.errors.OverloadedError`,
 whose ``retry_after`` is the time the queue needs to drain at the measured rate.
+
+An optional :class:`BatchObserver` (the server's tracing) sees each job submitted and each
+batch run, with its times.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from nlp_ip.errors import NotReadyError, OverloadedError
 
@@ -42,13 +46,39 @@ MAX_RETRY_AFTER_S = 60
 class Job(Generic[T, R]):
     """One request's rows in the queue."""
 
-    __slots__ = ("enqueued", "future", "rows", "tokens")
+    __slots__ = ("enqueued", "future", "rows", "tokens", "trace")
 
     def __init__(self, rows: Sequence[T], tokens: int, future: asyncio.Future[list[R]]) -> None:
         self.rows = rows
         self.tokens = tokens
         self.future = future
         self.enqueued = time.monotonic()
+        self.trace: Any = None  # what the observer captured when the job was submitted
+
+
+@dataclass(frozen=True)
+class BatchTiming:
+    """When one engine batch ran, in ``time.time_ns()``: taken from the queue, the
+    ``run_batch`` call on the engine thread, and its results handed out."""
+
+    started_ns: int
+    run_started_ns: int
+    run_ended_ns: int
+    ended_ns: int
+    rows: int
+    error: BaseException | None = None
+
+
+class BatchObserver(Protocol):
+    """Sees the batcher's work (the server's tracing, :mod:`nlp_ip.serve.tracing`)."""
+
+    def capture(self) -> Any:
+        """Called by :meth:`MicroBatcher.submit` in the submitting request's context; the
+        value is kept as the job's ``trace``."""
+
+    def record(self, jobs: Sequence[Job[Any, Any]], timing: BatchTiming) -> None:
+        """Called on the event loop after a batch of ``jobs`` ran, before they get their
+        results."""
 
 
 class MicroBatcher(Generic[T, R]):
@@ -63,7 +93,8 @@ class MicroBatcher(Generic[T, R]):
                  estimate_tokens: Callable[[T], int], max_batch_tokens: int = 8192,
                  max_batch_rows: int = 256, max_wait_ms: float = 2.0,
                  max_queue_rows: int = 1024, max_queue_delay_s: float | None = None,
-                 concurrency: int = 1, metrics: Any = None) -> None:
+                 concurrency: int = 1, metrics: Any = None,
+                 observer: BatchObserver | None = None) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         self.run_batch = run_batch
@@ -74,6 +105,7 @@ class MicroBatcher(Generic[T, R]):
         self.max_queue_rows = max_queue_rows
         self.max_queue_delay_s = max_queue_delay_s
         self.metrics = metrics
+        self.observer = observer
         self.concurrency = concurrency
         self._slots: asyncio.Semaphore | None = None
         self._running: set[asyncio.Task[None]] = set()
@@ -198,6 +230,8 @@ class MicroBatcher(Generic[T, R]):
         self.check_capacity(len(rows))
         tokens = sum(self.estimate_tokens(row) for row in rows)
         job: Job[T, R] = Job(rows, tokens, asyncio.get_running_loop().create_future())
+        if self.observer is not None:
+            job.trace = self.observer.capture()
         self._queue.append(job)
         self._queued_rows += len(rows)
         self._queued_tokens += tokens
@@ -285,8 +319,11 @@ class MicroBatcher(Generic[T, R]):
     async def _run_one(self, loop: asyncio.AbstractEventLoop, batch: list[Job[T, R]]) -> None:
         rows = [row for job in batch for row in job.rows]
         started = time.perf_counter()
+        started_ns = time.time_ns()
+        run_times: list[int] = []
         try:
-            results = await loop.run_in_executor(self._executor, self.run_batch, rows)
+            results = await loop.run_in_executor(self._executor, self._run_timed, rows,
+                                                 run_times)
             if len(results) != len(rows):
                 raise RuntimeError(f"the engine returned {len(results)} results for "
                                    f"{len(rows)} rows")
@@ -299,6 +336,7 @@ class MicroBatcher(Generic[T, R]):
         except Exception as exc:
             logger.exception("engine failed on a batch of %d rows from %d request(s)",
                              len(rows), len(batch))
+            self._observe(batch, started_ns, run_times, len(rows), exc)
             for job in batch:
                 if not job.future.done():
                     job.future.set_exception(exc)
@@ -312,9 +350,27 @@ class MicroBatcher(Generic[T, R]):
             self.metrics.batch_rows.observe(len(rows))
             self.metrics.batch_requests.observe(len(batch))
             self.metrics.batch_seconds.observe(elapsed)
+        self._observe(batch, started_ns, run_times, len(rows))
         start = 0
         for job in batch:
             end = start + len(job.rows)
             if not job.future.done():
                 job.future.set_result(list(results[start:end]))
             start = end
+
+    def _run_timed(self, rows: list[T], times: list[int]) -> Sequence[R]:
+        """``run_batch(rows)`` on the engine thread, appending its start and end to ``times``."""
+        times.append(time.time_ns())
+        try:
+            return self.run_batch(rows)
+        finally:
+            times.append(time.time_ns())
+
+    def _observe(self, batch: list[Job[T, R]], started_ns: int, run_times: list[int], rows: int,
+                 error: BaseException | None = None) -> None:
+        if self.observer is None:
+            return
+        ended_ns = time.time_ns()
+        run_started, run_ended = (*run_times, ended_ns, ended_ns)[:2]
+        self.observer.record(batch, BatchTiming(started_ns, run_started, run_ended, ended_ns,
+                                                rows, error))

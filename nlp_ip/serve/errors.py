@@ -4,6 +4,7 @@
 exception                  status  ``error.code``
 =========================  ======  ===================
 InputTooLargeError         413     ``input_too_large``
+BadRequestError            400     ``bad_request`` (the ``/v2`` protocol's invalid input)
 InvalidInputError          422     ``invalid_input``
 OverloadedError            429     ``overloaded`` (+ ``Retry-After``)
 NotReadyError              503     ``not_ready`` (+ ``Retry-After``)
@@ -38,6 +39,7 @@ from typing import Any
 
 from nlp_ip.errors import (
     AuthenticationError,
+    BadRequestError,
     FieldError,
     InputTooLargeError,
     InvalidInputError,
@@ -53,6 +55,7 @@ from nlp_ip.errors import (
 #: (exception class, HTTP status, error code); subclasses before their bases.
 ERROR_TABLE: tuple[tuple[type[BaseException], int, str], ...] = (
     (InputTooLargeError, 413, "input_too_large"),
+    (BadRequestError, 400, "bad_request"),
     (InvalidInputError, 422, "invalid_input"),
     (OverloadedError, 429, "overloaded"),
     (NotReadyError, 503, "not_ready"),

@@ -2,7 +2,9 @@
 
 The status code, error code and body shape come from the one table in
 :mod:`nlp_ip.serve.errors`; this module applies it to what routes, dependencies and FastAPI
-raise, counts refusals in the metrics and logs server errors with the request id.
+raise, counts refusals in the metrics and logs server errors with the request id. Routes of
+another inference protocol (``/v2``, TEI) give the body that protocol's shape
+(:func:`~nlp_ip.serve.protocols.error_body_for`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from nlp_ip.errors import (
 from nlp_ip.serve.dependencies import bearer, server_state, verify_key
 from nlp_ip.serve.errors import HTTP_STATUS_CODES, error_payload, error_response
 from nlp_ip.serve.middleware import request_id_of
+from nlp_ip.serve.protocols import error_body_for
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ async def library_error(request: Request, exc: NlpIpError) -> Response:
         (await server_state(request)).metrics.rejections.labels(body["error"]["code"]).inc()
     else:
         logger.error("request %s failed: %s", body["request_id"], exc)
-    return JSONResponse(body, status, headers)
+    return JSONResponse(error_body_for(request.scope, body), status, headers)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -73,7 +76,8 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
             return RedirectResponse(str(URL(scope={**request.scope, "path": twin})))
     code = HTTP_STATUS_CODES.get(exc.status_code, "http_error")
     body = error_payload(exc.status_code, code, str(exc.detail), request_id_of(request.scope))
-    return JSONResponse(body, exc.status_code, dict(exc.headers or {}))
+    return JSONResponse(error_body_for(request.scope, body), exc.status_code,
+                        dict(exc.headers or {}))
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
@@ -81,7 +85,7 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     request_id = request_id_of(request.scope)
     logger.exception("request %s failed", request_id)
     status, headers, body = error_response(exc, request_id)
-    return JSONResponse(body, status, headers)
+    return JSONResponse(error_body_for(request.scope, body), status, headers)
 
 
 def add_error_handlers(app: FastAPI) -> None:

@@ -65,7 +65,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            path = scope.get("path", "")
+            # the route's template (/v2/models/{name}/infer), else the path; unknown: "other"
+            path = getattr(scope.get("route"), "path", None) or scope.get("path", "")
             route = path if path in self.known_paths else "other"
             status = str(state.get("status_override", status_holder[0]))
             self.metrics.requests.labels(route, scope.get("method", ""), status).inc()

@@ -31,6 +31,7 @@ from nlp_ip.policy import Decision
 from nlp_ip.schema import (
     ISO_CURRENCIES,
     MAX_DESCRIPTION_CHARS,
+    MAX_PRICE,
     MAX_SHORT_FIELD_CHARS,
     MAX_TITLE_CHARS,
     Listing,
@@ -67,8 +68,8 @@ class ListingIn(Listing):
         {"type": "string", "maxLength": MAX_DESCRIPTION_CHARS}, {"type": "null"}]})] = Field(
         default="", json_schema_extra={"default": None})
     price: Annotated[float | None, WithJsonSchema({"anyOf": [
-        {"type": "number", "minimum": 0}, {"type": "null"}]})] = Field(
-        default=None, description="amount in `currency`")
+        {"type": "number", "minimum": 0, "exclusiveMaximum": MAX_PRICE},
+        {"type": "null"}]})] = Field(default=None, description="amount in `currency`")
     currency: Annotated[str | None, WithJsonSchema({"anyOf": [
         {"type": "string", "enum": sorted(ISO_CURRENCIES)}, {"type": "null"}]})] = Field(
         default=None, description="ISO 4217 code")

@@ -28,6 +28,11 @@ def run_server(settings: ServeSettings) -> int:
             read_meta(Registry(settings.registry).production(str(settings.model)))
         else:
             read_meta(settings.model)
+    if settings.tracing:
+        from nlp_ip.serve.tracing import configure_json_logs, install_tracer_provider
+
+        install_tracer_provider(settings.tracing_exporter)
+        configure_json_logs()
     app = create_app(settings)
     config = uvicorn.Config(  # type: ignore[attr-defined]
         app, host=settings.host, port=settings.port, log_level=settings.log_level,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -97,6 +97,15 @@ class ServeSettings(BaseModel):
         default=False, description="serve /docs and /openapi.json without an API key")
     access_log: bool = Field(default=False, description="log one line per request (uvicorn)")
     log_level: str = Field(default="info", description="debug, info, warning or error")
+    tracing: bool = Field(
+        default=False,
+        description="emit OpenTelemetry spans (request, queue, batch, model, serialize) and "
+                    "log JSON lines with trace, span and request ids (needs nlp-ip[otel])")
+    tracing_exporter: Literal["otlp", "console", "none"] = Field(
+        default="otlp",
+        description="where spans go, unless the process already has a tracer provider: otlp "
+                    "(OTLP over HTTP, OTEL_EXPORTER_OTLP_* variables), console (stdout) or "
+                    "none (made and dropped, to measure the cost)")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

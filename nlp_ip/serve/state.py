@@ -23,6 +23,7 @@ from nlp_ip.schema import Listing
 from nlp_ip.serve.batching import MicroBatcher
 from nlp_ip.serve.metrics import ServerMetrics
 from nlp_ip.serve.settings import ServeSettings
+from nlp_ip.serve.tracing import tracing_for
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +94,15 @@ class ServerState:
         if classifier is None and settings.model is None:
             raise ConfigError("no model to serve: pass --model DIR or set NLP_IP_MODEL")
         self.workers, self.engine_concurrency = engine_layout(settings, classifier)
+        #: OpenTelemetry spans when ``settings.tracing`` is on, else a no-op
+        self.tracing = tracing_for(settings, self)
         self.batcher: MicroBatcher[Listing, dict[str, Any]] = MicroBatcher(
             self._run_batch, estimate_tokens=self._estimate_tokens,
             max_batch_tokens=settings.max_batch_tokens, max_batch_rows=settings.max_batch_rows,
             max_wait_ms=settings.max_wait_ms, max_queue_rows=settings.max_queue_rows,
             max_queue_delay_s=settings.max_queue_delay_s,
-            concurrency=self.engine_concurrency, metrics=self.metrics)
+            concurrency=self.engine_concurrency, metrics=self.metrics,
+            observer=self.tracing.batch_observer)
         self._loader: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
         self._reload_lock: asyncio.Lock | None = None

@@ -64,7 +64,8 @@ def json_request_body(model: type[BaseModel], path: str, method: str,
     location = ("paths", path, method, "requestBody", "content", "application/json", "schema",
                 "$defs")
     pointer = "/".join(part.replace("~", "~0").replace("/", "~1") for part in location)
-    schema = model.model_json_schema(ref_template=f"#/{pointer}/{{model}}")
+    template = pointer.replace("{", "{{").replace("}", "}}")  # a path such as /v2/models/{name}
+    schema = model.model_json_schema(ref_template=f"#/{template}/{{model}}")
     return {"required": True,
             "content": {"application/json": {"schema": schema, "examples": examples}}}
 
@@ -123,9 +124,10 @@ async def classify(
     # the version that answered: every row of a request is predicted by one model, even
     # when a new version is swapped in while the request waits
     version = predictions[0]["model_version"] if predictions else state.classifier.model_version
-    return JSONResponse({"predictions": predictions,
-                         "model_version": version,
-                         "request_id": request_id_of(request.scope)})
+    with state.tracing.span("serialize"):
+        return JSONResponse({"predictions": predictions,
+                             "model_version": version,
+                             "request_id": request_id_of(request.scope)})
 
 
 @router.get("/v1/model", tags=["model"], response_model=schemas.ModelInfo,
