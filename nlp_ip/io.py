@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp_ip.errors import DataFormatError, InvalidInputError
-from nlp_ip.schema import Listing, parse_listing
+from nlp_ip.schema import Listing, load_json, parse_listing
 
 logger = logging.getLogger(__name__)
 
@@ -84,16 +84,15 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
                                         "file as UTF-8")
                 continue
             try:
-                record = json.loads(text)
+                record = load_json(text)
             except json.JSONDecodeError as exc:
                 yield line_no, RowError(source, line_no, "row",
                                         f"not valid JSON ({exc.msg} at column {exc.colno}); "
                                         "each line must be one JSON object")
                 continue
-            except ValueError:  # Python refuses integers of more than 4,300 digits
-                yield line_no, RowError(source, line_no, "row",
-                                        "a number in it is too long to read (over 4,300 "
-                                        "digits); write numbers with at most a few dozen digits")
+            except InvalidInputError as exc:  # an integer of more than 4,300 digits
+                first = exc.errors[0]
+                yield line_no, RowError(source, line_no, first.field, first.message)
                 continue
             if not isinstance(record, dict):
                 yield line_no, RowError(source, line_no, "row",

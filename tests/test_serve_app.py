@@ -176,6 +176,32 @@ async def test_malformed_bodies_get_422(keys_file: Path, key: str, body: bytes,
     assert r.json()["error"]["details"][0]["field"] == field
 
 
+@pytest.mark.parametrize(("body", "field", "index"), [
+    (b'{"listings": [{"title": "a", "price": ' + b"9" * 400 + b"}]}", "price", 0),
+    (b'{"listings": ["x", {"title": "a", "price": -' + b"9" * 400 + b"}]}", "price", 1),
+    (b'{"listings": [{"title": "a", "price": ' + b"9" * 5000 + b"}]}", "price", 0),
+    (b'{"listings": ["x", "y", {"title": "a", "id": -' + b"1" * 4301 + b"}]}", "id", 2),
+    (b'{"listings": [{"title": "a", "seller": {"ratings": [1, ' + b"7" * 9000 + b"]}}]}",
+     "seller.ratings.1", 0),
+    (b'{"listings": [' + b"9" * 5000 + b"]}", "listing", 0),
+    (b'{"listings": ["a"], "n": ' + b"9" * 5000 + b"}", "n", None),
+])
+async def test_huge_integers_in_the_body_get_422_naming_the_field(
+        keys_file: Path, key: str, body: bytes, field: str, index: int | None) -> None:
+    """Regression: a negative 400-digit price raised OverflowError, and any integer of more
+    than 4,300 digits ValueError in json.loads: both answered 500."""
+    app = create_app(settings(keys_file), FakeClassifier())
+    async with asgi_client(app, key) as client:
+        r = await client.post("/v1/classify", content=body,
+                              headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert (error["details"][0]["field"], error["details"][0]["index"]) == (field, index)
+    assert "digits" in error["details"][0]["message"] or ">= 0" in error["details"][0][
+        "message"]
+
+
 async def test_too_many_listings_and_too_large_bodies_get_413(keys_file: Path,
                                                               key: str) -> None:
     fake = FakeClassifier()
