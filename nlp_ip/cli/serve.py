@@ -33,6 +33,7 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--max-queue-rows": ("max_queue_rows", {"type": int, "metavar": "N"}),
     "--max-queue-delay": ("max_queue_delay_s", {"type": float, "metavar": "SECONDS"}),
     "--max-listings": ("max_listings", {"type": int, "metavar": "N"}),
+    "--max-explain-listings": ("max_explain_listings", {"type": int, "metavar": "N"}),
     "--max-body-bytes": ("max_body_bytes", {"type": int, "metavar": "BYTES"}),
     "--timeout": ("request_timeout_s", {"type": float, "metavar": "SECONDS"}),
     "--shutdown-timeout": ("shutdown_timeout_s", {"type": float, "metavar": "SECONDS"}),

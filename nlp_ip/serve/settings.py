@@ -77,6 +77,10 @@ class ServeSettings(BaseModel):
         description="longest expected queue wait admitted (at the measured engine rate); "
                     "beyond, 429 + Retry-After")
     max_listings: int = Field(default=256, ge=1, description="listings per request, at most")
+    max_explain_listings: int = Field(
+        default=16, ge=1,
+        description="listings per request with ?explain=true, at most (422 beyond); their "
+                    "signals are extracted on one thread, behind the same queue bounds")
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="request body size limit in bytes (413)")
     request_timeout_s: float = Field(
