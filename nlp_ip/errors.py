@@ -81,6 +81,15 @@ class NotReadyError(NlpIpError):
     """The model is not loaded or warm yet (HTTP 503)."""
 
 
+class ResourceBusyError(NotReadyError):
+    """A shared resource (the review database) stayed locked by another writer for longer
+    than a request may wait; retry after ``retry_after`` seconds (HTTP 503)."""
+
+    def __init__(self, message: str, retry_after: float = 2.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class RequestTimeoutError(NlpIpError):
     """A request did not finish within its deadline (HTTP 503)."""
 

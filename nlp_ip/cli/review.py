@@ -81,6 +81,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--secure-cookies", action="store_true",
                        help="mark cookies Secure (use behind HTTPS)")
     serve.add_argument("--session-hours", type=float, default=8.0)
+    serve.add_argument("--busy-timeout", type=float, default=2.0, metavar="SECONDS",
+                       help="how long a page waits for another writer's lock on the database "
+                            "before answering 503 with Retry-After (default 2)")
     serve.set_defaults(func=_serve)
 
     add_user = sub.add_parser("add-user", help="create a reviewer account")
@@ -145,7 +148,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     app = create_review_app(args.db, secret_file=args.secret_file,
                             secure_cookies=args.secure_cookies,
-                            session_ttl_s=args.session_hours * 3600)
+                            session_ttl_s=args.session_hours * 3600,
+                            busy_timeout_s=args.busy_timeout)
     print(f"review page on http://{args.host}:{args.port}/queue", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0

@@ -18,12 +18,14 @@ allows scripts from this app only.
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from nlp_ip.errors import InvalidInputError, MissingExtraError
+from nlp_ip.errors import InvalidInputError, MissingExtraError, ResourceBusyError
 from nlp_ip.review import auth
 from nlp_ip.review.store import ReviewStore
 from nlp_ip.review.web import LOGIN_COOKIE, SESSION_COOKIE
@@ -41,6 +43,8 @@ else:
 
 __all__ = ["LOGIN_COOKIE", "SESSION_COOKIE", "create_review_app"]
 
+logger = logging.getLogger(__name__)
+
 HERE = Path(__file__).resolve().parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -56,6 +60,7 @@ def create_review_app(
     login_max_failures: int = 5,
     login_window_s: float = 900,
     page_size: int = 50,
+    busy_timeout_s: float = 2.0,
 ) -> Any:
     """The review app for the database at ``db_path``.
 
@@ -64,7 +69,8 @@ def create_review_app(
     ``secure_cookies=True`` marks cookies Secure (set it behind HTTPS).
     After ``login_max_failures`` failed sign-ins for one user name or one client
     address within ``login_window_s`` seconds, sign-in answers 429 until the
-    window has passed.
+    window has passed. A request waits at most ``busy_timeout_s`` for another writer's
+    lock on the database, then gets 503 with ``Retry-After``.
     """
     if _MISSING is not None:
         raise MissingExtraError("review", _MISSING.name or "fastapi",
@@ -79,7 +85,7 @@ def create_review_app(
         make_templates,
     )
 
-    store = ReviewStore(db_path)
+    store = ReviewStore(db_path, busy_timeout_s=busy_timeout_s)
     site = ReviewSite(
         store=store, templates=make_templates(), session_ttl_s=session_ttl_s,
         secret=auth.load_secret(secret=secret, secret_file=secret_file,
@@ -123,6 +129,16 @@ def create_review_app(
     async def bad_request(request: Request, exc: BadRequest) -> Any:
         return site.render(request, "error.html", 400, user=None, title="Bad request",
                            message=str(exc))
+
+    @app.exception_handler(ResourceBusyError)
+    async def busy(request: Request, exc: ResourceBusyError) -> Any:
+        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        response = site.render(
+            request, "error.html", 503, user=None, title="Busy",
+            message="The review database is busy: another program is writing to it. Nothing "
+                    "was saved; try again in a few seconds.")
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(InvalidInputError)
     async def invalid_input(request: Request, exc: InvalidInputError) -> Any:

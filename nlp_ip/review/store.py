@@ -14,7 +14,9 @@ Tables (schema version in ``PRAGMA user_version``):
 
 Every connection sets ``busy_timeout`` and writes go through ``BEGIN IMMEDIATE``,
 so concurrent reviewers queue on the write lock instead of failing with
-"database is locked". A submission carries a ``submission_id``; submitting the
+"database is locked". When the lock stays taken for longer than the busy timeout (another
+process writing for a long time), the store raises :class:`ResourceBusyError` (the web app
+answers 503 with ``Retry-After``). A submission carries a ``submission_id``; submitting the
 same id again returns the first result and writes nothing (idempotent).
 """
 
@@ -34,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.errors import InvalidInputError, NlpIpError
+from nlp_ip.errors import InvalidInputError, NlpIpError, ResourceBusyError
 from nlp_ip.labels import LABEL_NAMES
 
 logger = logging.getLogger(__name__)
@@ -153,8 +155,19 @@ _ITEM_DEFAULTS: dict[str, Any] = {"kind": BORDERLINE, "given_label": None,
                                   "label_quality": None}
 
 
+#: SQLite's primary result codes for "another connection holds the lock".
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
 class ReviewStoreError(NlpIpError):
     """A review database that cannot be opened or is from another schema version."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return str(exc).startswith(("database is locked", "database table is locked"))
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -201,7 +214,9 @@ class ReviewStore:
     """Access to one review database; cheap to create, one connection per call site.
 
     Connections are opened per operation (``connect``) so the object can be shared
-    by the threads of a web server.
+    by the threads of a web server. ``busy_timeout_s`` is how long an operation waits for
+    another writer's lock before :class:`ResourceBusyError`: 30 s by default (command-line
+    tools), 2 s in the web app.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
@@ -232,28 +247,44 @@ class ReviewStore:
         return conn
 
     @contextmanager
+    def _library_errors(self) -> Iterator[None]:
+        """SQLite's errors that have a meaning for the caller, as the project's exceptions."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise ResourceBusyError(
+                    f"the review database {self.path} stayed locked by another writer for "
+                    f"over {self.busy_timeout_s:g} s; nothing was changed, try again shortly",
+                    retry_after=max(1.0, self.busy_timeout_s)) from exc
+            raise
+
+    @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in autocommit mode (reads), closed afterwards."""
-        conn = self._open()
-        try:
-            yield conn
-        finally:
-            conn.close()
+        with self._library_errors():
+            conn = self._open()
+            try:
+                yield conn
+            finally:
+                conn.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A connection inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
-        conn = self._open()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._library_errors():
+            conn = self._open()
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # SQLite ends it itself after some errors
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
 
     def _init(self) -> None:
         try:

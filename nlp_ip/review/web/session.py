@@ -1,8 +1,9 @@
 """Sign-in and sign-out: ``GET /login``, ``POST /login``, ``POST /logout``.
 
 Sign-in is rate limited per user name and per client address; its form carries a nonce
-that must match a signed cookie (CSRF before there is a session). Route functions carry no
-docstrings: FastAPI would publish them in the OpenAPI document.
+that must match a signed cookie (CSRF before there is a session). The routes that reach the
+database or hash a password are plain functions, which FastAPI runs on worker threads. Route
+functions carry no docstrings: FastAPI would publish them in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nlp_ip.review.web.site import (
     csrf_form,
     review_site,
     safe_next,
+    submitted_form,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,8 +55,8 @@ async def login_form(request: Request, site: Annotated[ReviewSite, Depends(revie
 
 
 @router.post("/login")
-async def login(request: Request, site: Annotated[ReviewSite, Depends(review_site)]) -> Any:
-    form = await request.form()
+def login(request: Request, site: Annotated[ReviewSite, Depends(review_site)],
+          form: Annotated[FormData, Depends(submitted_form)]) -> Any:
     nonce = auth.unsign_value(site.secret, request.cookies.get(LOGIN_COOKIE))
     token = form.get("csrf_token")
     if nonce is None or not isinstance(token, str) or not secrets.compare_digest(token,
@@ -93,7 +95,7 @@ async def login(request: Request, site: Annotated[ReviewSite, Depends(review_sit
 
 
 @router.post("/logout")
-async def logout(request: Request, site: Annotated[ReviewSite, Depends(review_site)],
+def logout(request: Request, site: Annotated[ReviewSite, Depends(review_site)],
                  _: Annotated[FormData, Depends(csrf_form)]) -> Any:
     auth.end_session(site.store, site.secret, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(f"{base_path(request)}/login", status_code=303)
