@@ -77,6 +77,10 @@ class OverloadedError(NlpIpError):
         self.retry_after = retry_after
 
 
+class TooManyAttemptsError(OverloadedError):
+    """Too many failed attempts (sign-in); retry after ``retry_after`` seconds (HTTP 429)."""
+
+
 class NotReadyError(NlpIpError):
     """The model is not loaded or warm yet (HTTP 503)."""
 

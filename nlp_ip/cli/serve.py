@@ -40,6 +40,7 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--no-warmup": ("warmup", {"action": "store_const", "const": False,
                                "help": "report ready without warm-up batches"}),
     "--cors-origin": ("cors_origins", {"action": "append", "metavar": "ORIGIN"}),
+    "--trusted-proxy": ("trusted_proxies", {"action": "append", "metavar": "ADDR"}),
     "--public-docs": ("public_docs", {"action": "store_const", "const": True}),
     "--access-log": ("access_log", {"action": "store_const", "const": True}),
     "--log-level": ("log_level", {}),

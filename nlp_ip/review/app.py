@@ -10,8 +10,9 @@ All links, redirects and the cookie path follow the mount point (ASGI
 ``root_path``), so the same app works at ``/`` and at ``/review``.
 
 Security: every page and action needs a session (else a redirect to the sign-in
-page); every POST carries the session's CSRF token (else 403); sign-in is rate
-limited per user name and per client address; listing text is always
+page); every POST carries the session's CSRF token (else 403); failed sign-ins are limited
+per account (growing waits) and across all accounts (a budget per minute); listing text is
+always
 HTML-escaped (Jinja autoescape) and the pages send a Content-Security-Policy that
 allows scripts from this app only.
 """
@@ -58,7 +59,9 @@ def create_review_app(
     session_ttl_s: float = 8 * 3600,
     secure_cookies: bool = False,
     login_max_failures: int = 5,
-    login_window_s: float = 900,
+    login_backoff_s: float = 30.0,
+    login_backoff_max_s: float = 900.0,
+    login_failures_per_minute: int = 20,
     page_size: int = 50,
     busy_timeout_s: float = 2.0,
 ) -> Any:
@@ -67,10 +70,13 @@ def create_review_app(
     ``secret`` signs session cookies; without it ``$NLP_IP_REVIEW_SECRET``,
     ``secret_file`` or ``<db>.secret`` (created on first use, mode 0600) is used.
     ``secure_cookies=True`` marks cookies Secure (set it behind HTTPS).
-    After ``login_max_failures`` failed sign-ins for one user name or one client
-    address within ``login_window_s`` seconds, sign-in answers 429 until the
-    window has passed. A request waits at most ``busy_timeout_s`` for another writer's
-    lock on the database, then gets 503 with ``Retry-After``.
+    Sign-in limits (:class:`~nlp_ip.review.auth.SignInLimits`): after
+    ``login_max_failures`` failures in a row an account waits ``login_backoff_s``, doubled
+    with each further failure up to ``login_backoff_max_s``; at most
+    ``login_failures_per_minute`` sign-ins may fail per minute across all accounts; over
+    either, sign-in answers 429 with ``Retry-After``. A browser that signed in to an account
+    before is counted on its own (device cookie). A request waits at most ``busy_timeout_s``
+    for another writer's lock on the database, then gets 503 with ``Retry-After``.
     """
     if _MISSING is not None:
         raise MissingExtraError("review", _MISSING.name or "fastapi",
@@ -90,8 +96,10 @@ def create_review_app(
         store=store, templates=make_templates(), session_ttl_s=session_ttl_s,
         secret=auth.load_secret(secret=secret, secret_file=secret_file,
                                 default_file=Path(str(db_path) + ".secret")),
-        secure_cookies=secure_cookies, login_max_failures=login_max_failures,
-        login_window_s=login_window_s, page_size=page_size)
+        secure_cookies=secure_cookies, page_size=page_size,
+        limits=auth.SignInLimits(max_failures=login_max_failures, backoff_s=login_backoff_s,
+                                 backoff_max_s=login_backoff_max_s,
+                                 failures_per_minute=login_failures_per_minute))
 
     app = FastAPI(title="nlp-ip review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store

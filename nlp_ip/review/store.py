@@ -27,7 +27,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -558,27 +558,31 @@ class ReviewStore:
             out.append(row)
         return out
 
-    # -- login rate limiting ------------------------------------------------
-    def count_failures(self, keys: Sequence[str], since: float) -> int:
-        """The most failed sign-ins recorded for one of ``keys`` after ``since`` (epoch s)."""
-        if not keys:
-            return 0
-        marks = ", ".join("?" for _ in keys)
-        with self.connect() as conn:
-            row = conn.execute(
-                f"SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM login_attempts "
-                f"WHERE key IN ({marks}) AND at > ? GROUP BY key)", [*keys, since]).fetchone()
-        return int(row[0] or 0)
+    # -- sign-in attempts -----------------------------------------------------
+    def reserve_attempt(self, key: str,
+                        wait_s: Callable[[list[float], list[float], float], float]) -> float:
+        """Record a sign-in attempt for ``key`` as failed, unless it has to wait.
 
-    def record_failure(self, keys: Sequence[str]) -> None:
+        One write transaction, so parallel attempts cannot slip past a limit together:
+        ``wait_s(failures of key, failures of the last minute (every key), now)`` (epoch
+        seconds, oldest first) decides; when it is above 0 nothing is recorded and it is
+        returned, else the attempt counts as a failure until :meth:`forget_attempts` clears
+        ``key`` and 0.0 is returned. Attempts older than a day are forgotten.
+        """
         now = time.time()
         with self.write() as conn:
-            conn.executemany("INSERT INTO login_attempts(key, at) VALUES (?, ?)",
-                             [(k, now) for k in keys])
-            # Old attempts are of no use; keep the table small.
             conn.execute("DELETE FROM login_attempts WHERE at < ?", (now - 86400,))
+            mine = [float(r[0]) for r in conn.execute(
+                "SELECT at FROM login_attempts WHERE key = ? ORDER BY at", (key,))]
+            recent = [float(r[0]) for r in conn.execute(
+                "SELECT at FROM login_attempts WHERE at > ? ORDER BY at", (now - 60,))]
+            wait = wait_s(mine, recent, now)
+            if wait <= 0:
+                conn.execute("INSERT INTO login_attempts(key, at) VALUES (?, ?)", (key, now))
+        return max(0.0, wait)
 
-    def clear_failures(self, keys: Sequence[str]) -> None:
+    def forget_attempts(self, keys: Sequence[str]) -> None:
+        """Clear the recorded attempts of ``keys`` (after a successful sign-in)."""
         with self.write() as conn:
             conn.executemany("DELETE FROM login_attempts WHERE key = ?", [(k,) for k in keys])
 

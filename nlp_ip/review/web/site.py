@@ -49,8 +49,7 @@ class ReviewSite:
     templates: jinja2.Environment
     session_ttl_s: float
     secure_cookies: bool
-    login_max_failures: int
-    login_window_s: float
+    limits: auth.SignInLimits
     page_size: int
 
     def render(self, request: Request, name: str, status_code: int = 200,
