@@ -197,7 +197,7 @@ def _check_unicode(items: list[Any]) -> None:
                     try:
                         text.encode("utf-8")
                     except UnicodeEncodeError:
-                        field = key.encode("utf-8", "backslashreplace").decode("ascii")
+                        field = key.encode("ascii", "backslashreplace").decode("ascii")
                         errors.append(FieldError(field, f"{what} contains an unpaired "
                                                  "surrogate escape; send valid Unicode", i))
     if errors:
