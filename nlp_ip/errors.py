@@ -7,7 +7,10 @@ HTTP layer maps these classes to status codes in one place
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
+from typing import TypeGuard
 
 
 class NlpIpError(Exception):
@@ -55,6 +58,24 @@ class ConfigError(NlpIpError, ValueError):
 
 class ModelLoadError(NlpIpError, OSError):
     """A model folder that is missing files or was written by an incompatible version."""
+
+
+class DiskFullError(NlpIpError, OSError):
+    """No space (or quota) left where a file was being written; the message names the path,
+    what was kept as it was, and the fix."""
+
+    def __init__(self, message: str, path: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno.ENOSPC
+        self.filename = None if path is None else os.fspath(path)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def is_disk_full(exc: BaseException) -> TypeGuard[OSError]:
+    """True for an OSError that means the disk (or the user's quota) is full."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class MissingExtraError(NlpIpError, ImportError):

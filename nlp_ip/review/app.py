@@ -26,7 +26,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from nlp_ip.errors import InvalidInputError, MissingExtraError, ResourceBusyError
+from nlp_ip.errors import DiskFullError, InvalidInputError, MissingExtraError, ResourceBusyError
 from nlp_ip.review import auth
 from nlp_ip.review.store import ReviewStore
 from nlp_ip.review.web import LOGIN_COOKIE, SESSION_COOKIE
@@ -147,6 +147,14 @@ def create_review_app(
                     "was saved; try again in a few seconds.")
         response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return response
+
+    @app.exception_handler(DiskFullError)
+    async def disk_full(request: Request, exc: DiskFullError) -> Any:
+        logger.error("%s %s: %s", request.method, request.url.path, exc)
+        return site.render(
+            request, "error.html", 507, user=None, title="Disk full",
+            message="The server's disk is full: nothing was saved. Tell whoever runs the "
+                    "review server; your work so far is safe.")
 
     @app.exception_handler(InvalidInputError)
     async def invalid_input(request: Request, exc: InvalidInputError) -> Any:

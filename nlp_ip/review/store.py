@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.errors import InvalidInputError, NlpIpError, ResourceBusyError
+from nlp_ip.errors import DiskFullError, InvalidInputError, NlpIpError, ResourceBusyError
 from nlp_ip.labels import LABEL_NAMES
 
 logger = logging.getLogger(__name__)
@@ -155,19 +155,22 @@ _ITEM_DEFAULTS: dict[str, Any] = {"kind": BORDERLINE, "given_label": None,
                                   "label_quality": None}
 
 
-#: SQLite's primary result codes for "another connection holds the lock".
-_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+#: SQLite's primary result codes: another connection holds the lock; the disk is full.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13
 
 
 class ReviewStoreError(NlpIpError):
     """A review database that cannot be opened or is from another schema version."""
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+def _result_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (from its message before Python 3.11)."""
+    code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
-        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
-    return str(exc).startswith(("database is locked", "database table is locked"))
+        return int(code) & 0xFF
+    messages = {"database is locked": _SQLITE_BUSY, "database table is locked": _SQLITE_LOCKED,
+                "database or disk is full": _SQLITE_FULL}
+    return next((c for m, c in messages.items() if str(exc).startswith(m)), None)
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -252,11 +255,17 @@ class ReviewStore:
         try:
             yield
         except sqlite3.OperationalError as exc:
-            if _is_busy(exc):
+            code = _result_code(exc)
+            if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
                 raise ResourceBusyError(
                     f"the review database {self.path} stayed locked by another writer for "
                     f"over {self.busy_timeout_s:g} s; nothing was changed, try again shortly",
                     retry_after=max(1.0, self.busy_timeout_s)) from exc
+            if code == _SQLITE_FULL:
+                raise DiskFullError(
+                    f"no space left on the device holding the review database {self.path}: "
+                    "the change was rolled back and the database is as it was. Free space, "
+                    "then submit again", self.path) from exc
             raise
 
     @contextmanager
