@@ -89,6 +89,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--login-failures-per-minute", type=int, default=20, metavar="N",
                        help="failed sign-ins allowed per minute across all accounts (default "
                             "20); over it, 429 with Retry-After")
+    serve.add_argument("--shutdown-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="on SIGTERM or Ctrl-C, how long requests in flight get to finish "
+                            "(default 30)")
     serve.add_argument("--busy-timeout", type=float, default=2.0, metavar="SECONDS",
                        help="how long a page waits for another writer's lock on the database "
                             "before answering 503 with Retry-After (default 2)")
@@ -162,6 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
                             login_failures_per_minute=args.login_failures_per_minute)
     print(f"review page on http://{args.host}:{args.port}/queue", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info",
+                timeout_graceful_shutdown=args.shutdown_timeout,
                 **uvicorn_proxy_options(args.trusted_proxy))
     return 0
 
