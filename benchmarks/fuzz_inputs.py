@@ -351,6 +351,10 @@ def _target(reader: str) -> Iterator[tuple[st.SearchStrategy[bytes], Callable[[b
 READERS = ("jsonl", "csv", "parquet", "request", "http")
 
 
+#: Cases per hypothesis run: a run keeps what it generated, so long runs are split.
+ROUND = 500
+
+
 def fuzz(reader: str, cases: int, random_seed: int = 0) -> Tally:
     """Run ``cases`` generated inputs through ``reader``; count undocumented exceptions."""
     import logging
@@ -358,19 +362,20 @@ def fuzz(reader: str, cases: int, random_seed: int = 0) -> Tally:
     logging.getLogger("nlp_ip").setLevel(logging.CRITICAL)  # bad rows are logged as warnings
     tally = Tally()
     with _target(reader) as (strategy, check):
+        for first in range(0, cases, ROUND):
 
-        @seed(random_seed)
-        @settings(max_examples=cases, database=None, deadline=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
-        @given(strategy)
-        def run(data: bytes) -> None:
-            tally.cases += 1
-            try:
-                check(data)
-            except Exception as exc:  # counted, never raised: the run goes on
-                tally.record(exc, data)
+            @seed(random_seed * 1_000_003 + first)
+            @settings(max_examples=min(ROUND, cases - first), database=None, deadline=None,
+                      phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+            @given(strategy)
+            def run(data: bytes) -> None:
+                tally.cases += 1
+                try:
+                    check(data)
+                except Exception as exc:  # counted, never raised: the run goes on
+                    tally.record(exc, data)
 
-        run()
+            run()
     return tally
 
 
