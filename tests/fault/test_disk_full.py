@@ -39,12 +39,27 @@ def source(tmp_path: Path) -> Path:
     return write_listings(tmp_path / "in.jsonl", 300)
 
 
+def _reference_run(model: Path, source: Path, folder: Path, suffix: str) -> tuple[Path, Path]:
+    """An uninterrupted run's output, and the output the test will fill the disk with."""
+    reference = folder / f"reference.{suffix}"
+    assert _predict(model, source, reference) == 0
+    return reference, folder / f"out.{suffix}"
+
+
+def _fails_for_lack_of_space(model: Path, source: Path, target: Path,
+                             capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert _predict(model, source, target) == 1
+    error = capsys.readouterr().err
+    assert f"error: no space left on the device holding {target}" in error, error
+    assert "with --resume" in error and "Traceback" not in error
+    return error
+
+
 def test_predict_jsonl_on_a_full_disk_keeps_its_rows_and_resumes(
         tfidf_model: Path, source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    reference = tmp_path / "reference.jsonl"
-    assert _predict(tfidf_model, source, reference) == 0
-    target = tmp_path / "out.jsonl"
+    reference, target = _reference_run(tfidf_model, source, tmp_path, "jsonl")
     real_open = pathlib.Path.open
 
     def open_on_a_filling_disk(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
@@ -52,12 +67,8 @@ def test_predict_jsonl_on_a_full_disk_keeps_its_rows_and_resumes(
         return FillingFile(handle, room=9_000) if self == target and "r" not in mode else handle
 
     monkeypatch.setattr(pathlib.Path, "open", open_on_a_filling_disk)
-    capsys.readouterr()
-    assert _predict(tfidf_model, source, target) == 1
-    error = capsys.readouterr().err
-    assert f"error: no space left on the device holding {target}" in error, error
-    assert "The rows written so far are kept" in error and "with --resume" in error
-    assert "Traceback" not in error
+    error = _fails_for_lack_of_space(tfidf_model, source, target, capsys)
+    assert "The rows written so far are kept" in error
     monkeypatch.undo()
     written = target.read_text(encoding="utf-8").splitlines()
     assert 0 < len(written) < 300
@@ -76,9 +87,7 @@ def test_predict_parquet_on_a_full_disk_keeps_its_shards_and_resumes(
         capsys: pytest.CaptureFixture[str]) -> None:
     import pyarrow.parquet as pq
 
-    reference = tmp_path / "reference.parquet"
-    assert _predict(tfidf_model, source, reference) == 0
-    target = tmp_path / "out.parquet"
+    reference, target = _reference_run(tfidf_model, source, tmp_path, "parquet")
     real_write = pq.write_table
     shards: list[str] = []
 
@@ -89,11 +98,7 @@ def test_predict_parquet_on_a_full_disk_keeps_its_shards_and_resumes(
         real_write(table, where, *args, **kwargs)
 
     monkeypatch.setattr(pq, "write_table", write_table)
-    capsys.readouterr()
-    assert _predict(tfidf_model, source, target) == 1
-    error = capsys.readouterr().err
-    assert f"error: no space left on the device holding {target}" in error, error
-    assert "part-00002.parquet" in error and "--resume" in error
+    assert "part-00002.parquet" in _fails_for_lack_of_space(tfidf_model, source, target, capsys)
     monkeypatch.undo()
     parts = tmp_path / "out.parquet.parts"
     assert sorted(p.name for p in parts.iterdir()) == ["part-00000.parquet",
