@@ -156,7 +156,9 @@ def sign_in(store: ReviewStore, name: str, password: str, limits: SignInLimits, 
         raise TooManyAttemptsError("too many failed sign-ins; try again later",
                                    retry_after=wait)
     user_id = verify_user(store, name, password)  # a failure stays recorded
-    store.forget_attempts([account, key])
+    # only the key that succeeded starts afresh: a reviewer signing in on her own device says
+    # nothing about the failures others piled up on her account
+    store.forget_attempts([key])
     return user_id
 
 
