@@ -4,7 +4,9 @@ One mechanism for every writer in the project (model folders, ``nlp_ip.json``,
 API keys, prediction shards, review exports, training caches): write next to
 the target under a hidden temporary name, flush it to disk, then rename it
 into place (``os.replace`` is atomic on POSIX and Windows). On any exception
-the temporary file or folder is removed and the target is left as it was.
+the temporary file or folder is removed and the target is left as it was; a full disk
+(``ENOSPC``, a quota, a file size limit) becomes :class:`~nlp_ip.errors.DiskFullError`
+naming the target and the fix.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from nlp_ip.errors import DiskFullError, is_disk_full
 
 
 def _temporary_name(path: Path) -> Path:
@@ -33,6 +37,16 @@ def _fsync_directory(folder: Path) -> None:
             os.close(fd)
 
 
+def disk_full_error(target: Path, existed: bool, exc: OSError) -> DiskFullError:
+    """The error for a write to ``target`` that ran out of space (``existed``: it was there
+    before, and is unchanged)."""
+    kept = f"{target} is as it was" if existed else f"{target} was not created"
+    reason = exc.strerror or str(exc)
+    return DiskFullError(f"no space left on the device holding {target} ({reason}): {kept} "
+                         "and no temporary file was left. Free space (or write somewhere "
+                         "else) and run again", target)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str], *, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``target`` for a writer that takes a path.
@@ -42,6 +56,7 @@ def atomic_path(target: str | os.PathLike[str], *, mode: int | None = None) -> I
     """
     final = Path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
+    existed = final.exists()
     tmp = _temporary_name(final)
     try:
         yield tmp
@@ -51,8 +66,10 @@ def atomic_path(target: str | os.PathLike[str], *, mode: int | None = None) -> I
             os.fsync(handle.fileno())
         os.replace(tmp, final)
         _fsync_directory(final.parent)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full_error(final, existed, exc) from exc
         raise
 
 
@@ -92,7 +109,8 @@ def atomic_folder(target: str | os.PathLike[str], *, overwrite: bool = True,
     """
     final = Path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists() and not overwrite and not keep_existing:
+    existed = final.exists()
+    if existed and not overwrite and not keep_existing:
         raise FileExistsError(f"{final} exists; choose another output or allow overwriting")
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
@@ -112,6 +130,8 @@ def atomic_folder(target: str | os.PathLike[str], *, overwrite: bool = True,
                     raise
                 shutil.rmtree(tmp, ignore_errors=True)  # another process finished first
         _fsync_directory(final.parent)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(exc):
+            raise disk_full_error(final, existed, exc) from exc
         raise

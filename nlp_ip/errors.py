@@ -7,7 +7,10 @@ HTTP layer maps these classes to status codes in one place
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
+from typing import TypeGuard
 
 
 class NlpIpError(Exception):
@@ -73,6 +76,24 @@ class PromotionRefusedError(RegistryError):
     overrides it (and is recorded)."""
 
 
+class DiskFullError(NlpIpError, OSError):
+    """No space (or quota) left where a file was being written; the message names the path,
+    what was kept as it was, and the fix."""
+
+    def __init__(self, message: str, path: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno.ENOSPC
+        self.filename = None if path is None else os.fspath(path)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def is_disk_full(exc: BaseException) -> TypeGuard[OSError]:
+    """True for an OSError that means the disk (or the user's quota) is full."""
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
 class MissingExtraError(NlpIpError, ImportError):
     """An optional dependency is not installed; the message names the pip line."""
 
@@ -93,8 +114,21 @@ class OverloadedError(NlpIpError):
         self.retry_after = retry_after
 
 
+class TooManyAttemptsError(OverloadedError):
+    """Too many failed attempts (sign-in); retry after ``retry_after`` seconds (HTTP 429)."""
+
+
 class NotReadyError(NlpIpError):
     """The model is not loaded or warm yet (HTTP 503)."""
+
+
+class ResourceBusyError(NotReadyError):
+    """A shared resource (the review database) stayed locked by another writer for longer
+    than a request may wait; retry after ``retry_after`` seconds (HTTP 503)."""
+
+    def __init__(self, message: str, retry_after: float = 2.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RequestTimeoutError(NlpIpError):

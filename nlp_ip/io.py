@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp_ip.errors import DataFormatError, InvalidInputError
-from nlp_ip.schema import Listing, parse_listing
+from nlp_ip.schema import Listing, load_json, parse_listing
 
 logger = logging.getLogger(__name__)
 
@@ -84,16 +84,20 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
                                         "file as UTF-8")
                 continue
             try:
-                record = json.loads(text)
+                record = load_json(text)
             except json.JSONDecodeError as exc:
                 yield line_no, RowError(source, line_no, "row",
                                         f"not valid JSON ({exc.msg} at column {exc.colno}); "
                                         "each line must be one JSON object")
                 continue
-            except ValueError:  # Python refuses integers of more than 4,300 digits
+            except InvalidInputError as exc:  # an integer of more than 4,300 digits
+                first = exc.errors[0]
+                yield line_no, RowError(source, line_no, first.field, first.message)
+                continue
+            except RecursionError:
                 yield line_no, RowError(source, line_no, "row",
-                                        "a number in it is too long to read (over 4,300 "
-                                        "digits); write numbers with at most a few dozen digits")
+                                        "is nested too deeply; a listing is one flat JSON "
+                                        "object")
                 continue
             if not isinstance(record, dict):
                 yield line_no, RowError(source, line_no, "row",
@@ -102,13 +106,35 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
             yield line_no, record
 
 
+def _csv_records(path: Path, reader: csv.DictReader[str]) -> Iterator[dict[str | Any, Any]]:
+    """The reader's records; the csv module's own errors (a cell over its 131,072-character
+    limit, ...) as :class:`DataFormatError`: past one, the rows that follow cannot be told
+    apart reliably."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataFormatError(
+                f"{path}:{reader.line_num + 1}: not readable as CSV ({exc}); a cell may hold at "
+                f"most {csv.field_size_limit():,} characters and needs balanced quotes. Fix "
+                "or remove that row") from None
+        yield record
+
+
 def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     source = str(path)
     with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error as exc:
+            raise DataFormatError(f"{path}:1: the header is not readable as CSV ({exc})") \
+                from None
+        if fieldnames is None:
             return
-        for record in reader:
+        for record in _csv_records(path, reader):
             line_no = reader.line_num
             bad = [k for k, v in record.items() if isinstance(v, str) and _has_surrogate(v)]
             if bad:
@@ -135,8 +161,18 @@ def _iter_parquet(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]
     except Exception as exc:  # pyarrow raises several types for broken files
         raise DataFormatError(f"{path} is not a readable Parquet file: {exc}") from exc
     row_no = 0
-    for batch in parquet.iter_batches(batch_size=4096):
-        for record in batch.to_pylist():
+    batches = parquet.iter_batches(batch_size=4096)
+    while True:
+        try:  # pages are read and decoded here: a corrupt one fails only now
+            batch = next(batches, None)
+            records = batch.to_pylist() if batch is not None else None
+        except Exception as exc:
+            raise DataFormatError(f"{path} is not a readable Parquet file: {exc} (after row "
+                                  f"{row_no}); write it again or drop the broken row "
+                                  "group") from exc
+        if records is None:
+            return
+        for record in records:
             row_no += 1
             yield row_no, record
 

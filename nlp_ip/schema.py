@@ -7,7 +7,10 @@ Fields follow ``shared/labeling-guide.md``. Unknown fields are kept as metadata
 
 from __future__ import annotations
 
+import json
 import math
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -21,6 +24,9 @@ MAX_DESCRIPTION_CHARS = 20_000
 MAX_SHORT_FIELD_CHARS = 200  # id, brand
 #: Prices at or above this are not real listings (and would overflow float arithmetic).
 MAX_PRICE = 1e12
+#: Integers with more digits are refused when JSON is read: Python turns text into an integer
+#: in quadratic time, and by default refuses more than 4,300 digits with a bare ValueError.
+MAX_INT_DIGITS = 4_300
 
 # ISO 4217 active codes (plus a few widely used on marketplaces).
 ISO_CURRENCIES: frozenset[str] = frozenset(
@@ -35,6 +41,80 @@ ISO_CURRENCIES: frozenset[str] = frozenset(
     XAF XCD XOF XPF YER ZAR ZMW ZWL
     """.split()
 )
+
+
+#: Where a value sits in a JSON document: the keys and list positions leading to it.
+JsonPath = tuple[str | int, ...]
+
+
+class _LongInteger:
+    """Stands in for an integer too long to convert while a document is parsed."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def dotted_path(path: JsonPath) -> tuple[str, int | None]:
+    """A JSON path as a field name (``seller.ratings.1``) and no row index."""
+    return ".".join(str(part) for part in path) or "row", None
+
+
+def load_json(text: str | bytes, *,
+              locate: Callable[[JsonPath], tuple[str, int | None]] = dotted_path) -> Any:
+    """``json.loads``, except that integers of more than :data:`MAX_INT_DIGITS` digits raise
+    :class:`InvalidInputError` naming each one's field (``locate`` turns its path into the
+    field name and row index to report).
+
+    ``json.JSONDecodeError``, ``UnicodeDecodeError`` and ``RecursionError`` pass through.
+    """
+    # Python's own limit on int(text) (0: none; absent before 3.10.7)
+    interpreter_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    limit = min(MAX_INT_DIGITS, interpreter_limit or MAX_INT_DIGITS)
+    if interpreter_limit and interpreter_limit <= MAX_INT_DIGITS:
+        # fast path: the C parser alone, unless an integer is over the interpreter's limit
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            pass
+    long_ones: list[_LongInteger] = []
+
+    def parse_int(digits: str) -> int | _LongInteger:
+        count = len(digits) - digits.startswith("-")
+        if count > limit:
+            long_ones.append(_LongInteger(count))
+            return long_ones[-1]
+        return int(digits)
+
+    data = json.loads(text, parse_int=parse_int)
+    if not long_ones:
+        return data
+    errors = []
+    for path, value in _leaves(data, _LongInteger):
+        field, index = locate(path)
+        errors.append(FieldError(field, f"is an integer of {value.digits:,} digits; the limit "
+                                        f"is {limit:,}. Write numbers with at most a few dozen "
+                                        "digits", index))
+    raise InvalidInputError("; ".join(str(e) for e in errors), errors)
+
+
+def _leaves(data: Any, kind: type[_LongInteger]) -> list[tuple[JsonPath, _LongInteger]]:
+    """The values of type ``kind`` in a parsed document, with their paths, in document order
+    (iterative: a document may be nested as deeply as the parser allows)."""
+    found = []
+    stack: list[tuple[JsonPath, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, kind):
+            found.append((path, value))
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
+    return found
 
 
 def _check_length(value: str, limit: int, field: str) -> str:
@@ -125,9 +205,11 @@ class Listing(BaseModel):
                     f"{value!r} is not a number; write the amount alone (e.g. 59.99) "
                     "and put the currency in 'currency'"
                 ) from None
-        if isinstance(value, int) and value >= MAX_PRICE:
+        if isinstance(value, int) and abs(value) >= MAX_PRICE:
             # checked as an integer: float() of a huge integer raises OverflowError
             digits = int(value.bit_length() * 0.30103) + 1
+            if value < 0:
+                raise ValueError(f"must be >= 0, got an integer of about {digits:,} digits")
             raise ValueError(f"is too large (an integer of about {digits:,} digits); prices "
                              f"must be below {MAX_PRICE:.0e}")
         if isinstance(value, (int, float)):

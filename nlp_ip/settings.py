@@ -12,8 +12,9 @@ Library code asks these objects; it never reads ``os.environ`` itself.
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,6 +63,29 @@ def settings_from_env(cls: type[SettingsT], overrides: Mapping[str, Any] | None 
             message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
             problems.append(f"{where} ({field}): {message}" if field else message)
         raise ConfigError(f"invalid {what}: " + "; ".join(problems)) from None
+
+
+def trusted_proxy(value: str) -> str:
+    """A reverse proxy's IP address or network (``10.0.0.5``, ``10.0.0.0/24``), normalized;
+    ``ValueError`` for anything else (uvicorn would silently never match it)."""
+    text = value.strip()
+    try:
+        if "/" in text:
+            return str(ipaddress.ip_network(text, strict=False))
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError(f"got {value!r}; name the reverse proxy by its IP address or network "
+                         "(e.g. 10.0.0.5 or 10.0.0.0/24). '*' (believe anyone's forwarded "
+                         "headers) is not accepted") from None
+
+
+def uvicorn_proxy_options(trusted_proxies: Sequence[str]) -> dict[str, Any]:
+    """uvicorn's options for ``X-Forwarded-For``/``-Proto``: ignored unless proxies are named
+    (uvicorn itself believes them from loopback by default), then believed only from those."""
+    if not trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": [trusted_proxy(p)
+                                                           for p in trusted_proxies]}
 
 
 class RuntimeSettings(BaseModel):

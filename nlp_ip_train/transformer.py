@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +23,15 @@ from typing import Any
 import numpy as np
 
 from nlp_ip.atomic import atomic_folder
+from nlp_ip.errors import DiskFullError, is_disk_full
 from nlp_ip.labels import ID2LABEL, LABEL2ID, LABEL_NAMES
 from nlp_ip_train.config import Config
 from nlp_ip_train.metrics import macro_f1
 
 logger = logging.getLogger(__name__)
+
+#: The Trainer's checkpoint folders: checkpoint-<global step>.
+CHECKPOINT_PREFIX = "checkpoint-"
 
 
 def _minilm_folder(cfg: Config) -> Path:
@@ -205,6 +210,25 @@ def _weighted_trainer_class() -> Any:
             loss = (losses * row_weight).sum() / row_weight.sum().clamp_min(1e-8)
             return (loss, outputs) if return_outputs else loss
 
+        def _save_checkpoint(self, model: Any, trial: Any) -> None:
+            # A checkpoint that fails half-way (a full disk) is removed, so `--resume` starts
+            # from the last whole one; the Trainer deletes older ones only after a success.
+            folder = Path(self._get_output_dir(trial=trial)) / \
+                f"{CHECKPOINT_PREFIX}{self.state.global_step}"
+            try:
+                super()._save_checkpoint(model, trial)
+            except OSError as exc:
+                shutil.rmtree(folder, ignore_errors=True)
+                if not is_disk_full(exc):
+                    raise
+                last = _latest_checkpoint(folder.parent)
+                kept = f"{last.name} is intact" if last else "no earlier checkpoint exists"
+                raise DiskFullError(
+                    f"no space left on the device holding {folder} ({exc.strerror or exc}) "
+                    f"while saving a checkpoint; the partial {folder.name} was removed and "
+                    f"{kept}. Free space, then run the same `nlp-ip train` command with "
+                    "--resume", folder) from exc
+
     return WeightedTrainer
 
 
@@ -320,10 +344,8 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
         data_collator=Collator(tokenizer), compute_metrics=compute_metrics,
         callbacks=_callbacks(run_dir, cfg), class_weights=class_weights,
     )
-    checkpoint: bool | None = None
-    if resume:
-        checkpoint = True
-    trainer.train(resume_from_checkpoint=checkpoint)
+    checkpoint = _latest_checkpoint(run_dir / "checkpoints") if resume else None
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     last = _latest_checkpoint(run_dir / "checkpoints")
     return {"trainer": trainer, "tokenizer": tokenizer,
             "best_checkpoint": trainer.state.best_model_checkpoint,
@@ -334,8 +356,13 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
 
 
 def _latest_checkpoint(folder: Path) -> Path | None:
-    found = [p for p in folder.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
-    return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
+    """The newest complete checkpoint: the Trainer writes ``trainer_state.json`` last, so a
+    folder without it was cut off (a crash while saving) and cannot be resumed from."""
+    found = [p for p in folder.glob(f"{CHECKPOINT_PREFIX}*")
+             if p.name.removeprefix(CHECKPOINT_PREFIX).isdigit()
+             and (p / "trainer_state.json").is_file()]
+    return max(found, key=lambda p: int(p.name.removeprefix(CHECKPOINT_PREFIX))) \
+        if found else None
 
 
 def has_checkpoint(run_dir: Path) -> bool:

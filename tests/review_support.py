@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ from nlp_ip.review.store import ReviewStore, to_blob, utc_now
 from nlp_ip.schema import Listing, parse_listing
 
 PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parents[1]
 
 LISTINGS: list[dict[str, Any]] = [
     {"id": "r-1", "title": "G.U.C.C.I belt 1:1 mirror quality",
@@ -120,3 +124,54 @@ def running_server(db: Path, **options: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Poll ``url`` until it answers (the process must stay alive meanwhile)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout:g} s") from None
+            time.sleep(0.1)
+
+
+@contextmanager
+def review_server_process(db: Path, *flags: str
+                          ) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """``nlp-ip review serve`` in its own process on a free loopback port; yields the
+    process, its URL and the file that collects its log."""
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT),
+               NLP_IP_REVIEW_SECRET="e2e-secret-0123456789abcdef")
+    log_path = db.parent / f"review-serve-{port}.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "nlp_ip", "review", "serve", "--db", str(db),
+                             "--host", "127.0.0.1", "--port", str(port), *flags],
+                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/login", proc)
+        yield proc, url, log_path
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

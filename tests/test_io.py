@@ -127,7 +127,7 @@ def test_huge_integers_are_reported_rows_not_crashes(tmp_path: Path) -> None:
     messages = [str(e) for e in report.errors]
     assert len(messages) == 4
     assert "huge.jsonl:1: field 'price': is too large (an integer of about 401" in messages[0]
-    assert "huge.jsonl:2: field 'row': a number in it is too long to read" in messages[1]
+    assert "huge.jsonl:2: field 'price': is an integer of 5,001 digits" in messages[1]
     assert "huge.jsonl:3: field 'id': is an integer of about 300 digits" in messages[2]
     assert "huge.jsonl:4: field 'price': is too large (1e+300)" in messages[3]
     with pytest.raises(InvalidInputError, match="price"):
@@ -139,3 +139,45 @@ def test_huge_integers_in_the_python_api_are_field_errors() -> None:
         parse_listing({"title": "x", "price": 10**400})
     with pytest.raises(InvalidInputError, match="field 'id': is an integer of about"):
         parse_listing({"title": "x", "id": 10**5000})
+
+
+def test_deeply_nested_jsonl_line_is_a_row_error(tmp_path: Path) -> None:
+    """Regression (found by benchmarks/fuzz_inputs.py): a line nested deeper than Python's
+    recursion limit raised RecursionError out of the reader."""
+    path = _jsonl(tmp_path / "deep.jsonl", ['{"title": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                                            json.dumps({"title": "kept"})])
+    listings, report = read_listings(path)
+    assert [x.title for x in listings] == ["kept"]
+    assert "deep.jsonl:1: field 'row': is nested too deeply" in str(report.errors[0])
+
+
+def test_csv_cell_over_the_csv_modules_limit_is_a_data_format_error(tmp_path: Path) -> None:
+    """Regression (found by benchmarks/fuzz_inputs.py): a cell of more than 131,072
+    characters raised the csv module's own error."""
+    path = tmp_path / "long.csv"
+    path.write_text("title,description\nfine,ok\nlong," + "d" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"long.csv:3: .*131,072 characters"):
+        read_listings(path)
+
+
+def test_every_one_byte_corruption_of_a_parquet_file_is_a_data_format_error(
+        tmp_path: Path) -> None:
+    """Regression (found by benchmarks/fuzz_inputs.py): a Parquet file whose footer reads but
+    whose pages are corrupt raised pyarrow's OSError or ArrowInvalid while rows were read."""
+    source = tmp_path / "ok.parquet"
+    pq.write_table(pa.table({"title": pa.array(["bag", "belt", "bag"]).dictionary_encode(),
+                             "price": [1.5, None, 3.0]}), source)
+    data = source.read_bytes()
+    broken = tmp_path / "broken.parquet"
+    outcomes = set()
+    for position in range(len(data)):
+        for flip in (0xFF,):
+            corrupted = bytearray(data)
+            corrupted[position] ^= flip
+            broken.write_bytes(bytes(corrupted))
+            try:
+                read_listings(broken)
+                outcomes.add("read")
+            except DataFormatError:
+                outcomes.add("refused")
+    assert outcomes == {"read", "refused"}

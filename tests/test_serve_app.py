@@ -153,6 +153,9 @@ async def test_invalid_listings_get_422_naming_each_field_and_index(keys_file: P
     (b'{"listings": []}', "listings"),
     (b'{"listings": ["a"], "extra": 1}', "extra"),
     (b'{"listings": [{"title": "a\\ud800"}]}', "title"),
+    # a non-ASCII field name with a surrogate in its value was a 500 (found by
+    # benchmarks/fuzz_inputs.py)
+    (b'{"listings": [{"title": "a", "\\u00f4t\\u00e9": "\\udcff"}]}', "\\xf4t\\xe9"),
     (b"\xff\xfe{}", "body"),
     (b"[" * 100_000 + b"]" * 100_000, "body"),
 ])
@@ -164,6 +167,32 @@ async def test_malformed_bodies_get_422(keys_file: Path, key: str, body: bytes,
                               headers={"Content-Type": "application/json"})
     assert r.status_code == 422, r.text
     assert r.json()["error"]["details"][0]["field"] == field
+
+
+@pytest.mark.parametrize(("body", "field", "index"), [
+    (b'{"listings": [{"title": "a", "price": ' + b"9" * 400 + b"}]}", "price", 0),
+    (b'{"listings": ["x", {"title": "a", "price": -' + b"9" * 400 + b"}]}", "price", 1),
+    (b'{"listings": [{"title": "a", "price": ' + b"9" * 5000 + b"}]}", "price", 0),
+    (b'{"listings": ["x", "y", {"title": "a", "id": -' + b"1" * 4301 + b"}]}", "id", 2),
+    (b'{"listings": [{"title": "a", "seller": {"ratings": [1, ' + b"7" * 9000 + b"]}}]}",
+     "seller.ratings.1", 0),
+    (b'{"listings": [' + b"9" * 5000 + b"]}", "listing", 0),
+    (b'{"listings": ["a"], "n": ' + b"9" * 5000 + b"}", "n", None),
+])
+async def test_huge_integers_in_the_body_get_422_naming_the_field(
+        keys_file: Path, key: str, body: bytes, field: str, index: int | None) -> None:
+    """Regression: a negative 400-digit price raised OverflowError, and any integer of more
+    than 4,300 digits ValueError in json.loads: both answered 500."""
+    app = create_app(settings(keys_file), FakeClassifier())
+    async with asgi_client(app, key) as client:
+        r = await client.post("/v1/classify", content=body,
+                              headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert (error["details"][0]["field"], error["details"][0]["index"]) == (field, index)
+    assert "digits" in error["details"][0]["message"] or ">= 0" in error["details"][0][
+        "message"]
 
 
 async def test_too_many_listings_and_too_large_bodies_get_413(keys_file: Path,
@@ -251,6 +280,64 @@ async def test_explain_adds_signals(keys_file: Path, key: str,
         r = await client.post("/v1/classify?explain=maybe", json={"listings": ["ab"]})
         assert r.status_code == 422
         assert r.json()["error"]["details"][0]["field"] == "explain"
+
+
+async def test_explain_over_max_explain_listings_gets_422_naming_the_setting(
+        keys_file: Path, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: ?explain=true took any number of listings per request."""
+    import nlp_ip.serve.state as state_module
+
+    monkeypatch.setattr(state_module, "_signals", lambda listings, catalog: [{}] * len(listings))
+    app = create_app(settings(keys_file, max_explain_listings=2), FakeClassifier())
+    async with asgi_client(app, key) as client:
+        r = await client.post("/v1/classify?explain=true", json={"listings": ["a", "b", "c"]})
+        assert r.status_code == 422, r.text
+        detail = r.json()["error"]["details"][0]
+        assert detail["field"] == "listings" and "max_explain_listings" in detail["message"]
+        assert (await client.post("/v1/classify?explain=true",
+                                  json={"listings": ["a", "b"]})).status_code == 200
+        assert (await client.post("/v1/classify",
+                                  json={"listings": ["a", "b", "c"]})).status_code == 200
+
+
+async def test_explain_work_is_admitted_like_classification(
+        keys_file: Path, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: explanations ran outside the queue's admission control: however many
+    waited for the explain thread, ?explain=true requests were let in, then timed out."""
+    import nlp_ip.serve.state as state_module
+
+    gate = threading.Event()
+    started: list[int] = []
+    explained: list[str] = []
+
+    def slow_signals(listings: list, catalog: object) -> list[dict]:
+        started.append(len(listings))
+        gate.wait(30)
+        explained.extend(x.title for x in listings)
+        return [{"n": 1}] * len(listings)
+
+    monkeypatch.setattr(state_module, "_signals", slow_signals)
+    fake = FakeClassifier()
+    app = create_app(settings(keys_file, max_queue_rows=4, max_batch_rows=2, warmup=False,
+                              request_timeout_s=3.0, max_queue_delay_s=1.0), fake)
+    async with asgi_client(app, key) as client:
+        first = asyncio.ensure_future(client.post("/v1/classify?explain=true",
+                                                  json={"listings": ["a"]}))
+        # "a" classified, and the explain thread stuck on it
+        await async_wait_until(lambda: len(started) == 1 and fake.calls == 1)
+        queued = [asyncio.ensure_future(client.post("/v1/classify?explain=true",
+                                                    json={"listings": ["b", "c"]}))
+                  for _ in range(2)]
+        await async_wait_until(lambda: fake.calls == 3)  # 4 listings wait for explanations
+        r = await client.post("/v1/classify?explain=true", json={"listings": ["d"]})
+        assert r.status_code == 429, r.text
+        assert r.json()["error"]["code"] == "overloaded" and int(r.headers["retry-after"]) >= 1
+        # classification alone is not held up by the explanations' queue
+        assert (await client.post("/v1/classify", json={"listings": ["e"]})).status_code == 200
+        gate.set()
+        answers = [await first, *(await asyncio.gather(*queued))]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert "d" not in explained
 
 
 async def test_model_info_and_metrics(keys_file: Path, key: str) -> None:

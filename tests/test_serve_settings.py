@@ -62,6 +62,42 @@ def test_serve_flags_parse_into_settings(tmp_path: Path) -> None:
     assert env_name("api_keys_file") == "NLP_IP_API_KEYS_FILE"
 
 
+def test_forwarded_headers_are_ignored_unless_a_proxy_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: `nlp-ip serve` left uvicorn's default, which believes X-Forwarded-For
+    from any loopback client."""
+    import uvicorn
+
+    from nlp_ip.serve.server import run_server
+
+    configs: list[uvicorn.Config] = []
+
+    class Capture:
+        def __init__(self, config: uvicorn.Config) -> None:
+            configs.append(config)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(uvicorn, "Server", Capture)
+    from serve_helpers import FakeClassifier
+
+    import nlp_ip.serve.app as app_module
+
+    original = app_module.create_app
+    monkeypatch.setattr(app_module, "create_app",
+                        lambda settings: original(settings, FakeClassifier()))
+    run_server(ServeSettings(auth=False))
+    env = {"NLP_IP_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16"}
+    run_server(ServeSettings.from_env({"auth": False}, environ=env))
+    assert configs[0].proxy_headers is False
+    assert configs[1].proxy_headers is True
+    assert configs[1].forwarded_allow_ips == ["10.0.0.5", "10.1.0.0/16"]
+    for bad in ("*", "proxy.internal", "10.0.0.999"):
+        with pytest.raises(ConfigError, match="IP address or network"):
+            ServeSettings.from_env({"auth": False, "trusted_proxies": bad}, environ={})
+
+
 def test_queue_delay_must_be_below_the_request_deadline() -> None:
     with pytest.raises(ConfigError, match="must be below request_timeout_s"):
         ServeSettings.from_env({"auth": False, "max_queue_delay_s": 5, "request_timeout_s": 5},

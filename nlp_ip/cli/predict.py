@@ -64,7 +64,7 @@ def predict_cli(args: argparse.Namespace) -> int:
         from nlp_ip.distributed.cli import run_ray
 
         return run_ray(args)
-    from nlp_ip.errors import InvalidInputError
+    from nlp_ip.errors import DiskFullError, InvalidInputError, is_disk_full
     from nlp_ip.inference import ListingClassifier
     from nlp_ip.inference.engine import DEFAULT_CHUNK_SIZE
     from nlp_ip.inference.files import predict_file
@@ -78,10 +78,19 @@ def predict_cli(args: argparse.Namespace) -> int:
         max_batch_tokens=args.max_batch_tokens, chunk_size=args.batch_size or DEFAULT_CHUNK_SIZE,
         cascade=args.cascade)
     with classifier:
-        summary = predict_file(classifier, args.input, args.output, resume=args.resume,
-                               overwrite=args.overwrite, strict=args.strict,
-                               shard_rows=args.shard_rows,
-                               progress=not args.no_progress and sys.stderr.isatty())
+        try:
+            summary = predict_file(classifier, args.input, args.output, resume=args.resume,
+                                   overwrite=args.overwrite, strict=args.strict,
+                                   shard_rows=args.shard_rows,
+                                   progress=not args.no_progress and sys.stderr.isatty())
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            raise DiskFullError(
+                f"no space left on the device holding {args.output} ({exc.strerror or exc}) "
+                f"while writing {exc.filename or args.output}. The rows written so far are "
+                "kept: free space (or move the output elsewhere), then run the same command "
+                "with --resume to finish", args.output) from exc
     print(f"{summary.output}: {summary.predicted} predicted, {summary.errors} error rows, "
           f"{summary.skipped} already done; {summary.listings_per_s:.1f} listings/s "
           f"({summary.backend}, {summary.seconds:.1f}s)", file=sys.stderr)

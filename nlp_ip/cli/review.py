@@ -77,6 +77,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--secure-cookies", action="store_true",
                        help="mark cookies Secure (use behind HTTPS)")
     serve.add_argument("--session-hours", type=float, default=8.0)
+    serve.add_argument("--trusted-proxy", action="append", default=[], type=_proxy,
+                       metavar="ADDR",
+                       help="a reverse proxy (IP address or network) whose X-Forwarded-For "
+                            "and X-Forwarded-Proto headers are believed; repeat for several. "
+                            "Default: none, the headers are ignored")
+    serve.add_argument("--login-failures-per-minute", type=int, default=20, metavar="N",
+                       help="failed sign-ins allowed per minute across all accounts (default "
+                            "20); over it, 429 with Retry-After")
+    serve.add_argument("--shutdown-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="on SIGTERM or Ctrl-C, how long requests in flight get to finish "
+                            "(default 30)")
+    serve.add_argument("--busy-timeout", type=float, default=2.0, metavar="SECONDS",
+                       help="how long a page waits for another writer's lock on the database "
+                            "before answering 503 with Retry-After (default 2)")
     serve.set_defaults(func=_serve)
 
     add_user = sub.add_parser("add-user", help="create a reviewer account")
@@ -138,13 +152,27 @@ def _serve(args: argparse.Namespace) -> int:
 
         raise MissingExtraError("review", "uvicorn", "nlp-ip review serve") from exc
     from nlp_ip.review.app import create_review_app
+    from nlp_ip.settings import uvicorn_proxy_options
 
     app = create_review_app(args.db, secret_file=args.secret_file,
                             secure_cookies=args.secure_cookies,
-                            session_ttl_s=args.session_hours * 3600)
+                            session_ttl_s=args.session_hours * 3600,
+                            busy_timeout_s=args.busy_timeout,
+                            login_failures_per_minute=args.login_failures_per_minute)
     print(f"review page on http://{args.host}:{args.port}/queue", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info",
+                timeout_graceful_shutdown=args.shutdown_timeout,
+                **uvicorn_proxy_options(args.trusted_proxy))
     return 0
+
+
+def _proxy(value: str) -> str:
+    from nlp_ip.settings import trusted_proxy
+
+    try:
+        return trusted_proxy(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -10,20 +10,23 @@ All links, redirects and the cookie path follow the mount point (ASGI
 ``root_path``), so the same app works at ``/`` and at ``/review``.
 
 Security: every page and action needs a session (else a redirect to the sign-in
-page); every POST carries the session's CSRF token (else 403); sign-in is rate
-limited per user name and per client address; listing text is always
+page); every POST carries the session's CSRF token (else 403); failed sign-ins are limited
+per account (growing waits) and across all accounts (a budget per minute); listing text is
+always
 HTML-escaped (Jinja autoescape) and the pages send a Content-Security-Policy that
 allows scripts from this app only.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from nlp_ip.errors import InvalidInputError, MissingExtraError
+from nlp_ip.errors import DiskFullError, InvalidInputError, MissingExtraError, ResourceBusyError
 from nlp_ip.review import auth
 from nlp_ip.review.store import ReviewStore
 from nlp_ip.review.web import LOGIN_COOKIE, SESSION_COOKIE
@@ -41,6 +44,8 @@ else:
 
 __all__ = ["LOGIN_COOKIE", "SESSION_COOKIE", "create_review_app"]
 
+logger = logging.getLogger(__name__)
+
 HERE = Path(__file__).resolve().parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -54,17 +59,24 @@ def create_review_app(
     session_ttl_s: float = 8 * 3600,
     secure_cookies: bool = False,
     login_max_failures: int = 5,
-    login_window_s: float = 900,
+    login_backoff_s: float = 30.0,
+    login_backoff_max_s: float = 900.0,
+    login_failures_per_minute: int = 20,
     page_size: int = 50,
+    busy_timeout_s: float = 2.0,
 ) -> Any:
     """The review app for the database at ``db_path``.
 
     ``secret`` signs session cookies; without it ``$NLP_IP_REVIEW_SECRET``,
     ``secret_file`` or ``<db>.secret`` (created on first use, mode 0600) is used.
     ``secure_cookies=True`` marks cookies Secure (set it behind HTTPS).
-    After ``login_max_failures`` failed sign-ins for one user name or one client
-    address within ``login_window_s`` seconds, sign-in answers 429 until the
-    window has passed.
+    Sign-in limits (:class:`~nlp_ip.review.auth.SignInLimits`): after
+    ``login_max_failures`` failures in a row an account waits ``login_backoff_s``, doubled
+    with each further failure up to ``login_backoff_max_s``; at most
+    ``login_failures_per_minute`` sign-ins may fail per minute across all accounts; over
+    either, sign-in answers 429 with ``Retry-After``. A browser that signed in to an account
+    before is counted on its own (device cookie). A request waits at most ``busy_timeout_s``
+    for another writer's lock on the database, then gets 503 with ``Retry-After``.
     """
     if _MISSING is not None:
         raise MissingExtraError("review", _MISSING.name or "fastapi",
@@ -79,13 +91,15 @@ def create_review_app(
         make_templates,
     )
 
-    store = ReviewStore(db_path)
+    store = ReviewStore(db_path, busy_timeout_s=busy_timeout_s)
     site = ReviewSite(
         store=store, templates=make_templates(), session_ttl_s=session_ttl_s,
         secret=auth.load_secret(secret=secret, secret_file=secret_file,
                                 default_file=Path(str(db_path) + ".secret")),
-        secure_cookies=secure_cookies, login_max_failures=login_max_failures,
-        login_window_s=login_window_s, page_size=page_size)
+        secure_cookies=secure_cookies, page_size=page_size,
+        limits=auth.SignInLimits(max_failures=login_max_failures, backoff_s=login_backoff_s,
+                                 backoff_max_s=login_backoff_max_s,
+                                 failures_per_minute=login_failures_per_minute))
 
     app = FastAPI(title="nlp-ip review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
@@ -123,6 +137,24 @@ def create_review_app(
     async def bad_request(request: Request, exc: BadRequest) -> Any:
         return site.render(request, "error.html", 400, user=None, title="Bad request",
                            message=str(exc))
+
+    @app.exception_handler(ResourceBusyError)
+    async def busy(request: Request, exc: ResourceBusyError) -> Any:
+        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        response = site.render(
+            request, "error.html", 503, user=None, title="Busy",
+            message="The review database is busy: another program is writing to it. Nothing "
+                    "was saved; try again in a few seconds.")
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
+
+    @app.exception_handler(DiskFullError)
+    async def disk_full(request: Request, exc: DiskFullError) -> Any:
+        logger.error("%s %s: %s", request.method, request.url.path, exc)
+        return site.render(
+            request, "error.html", 507, user=None, title="Disk full",
+            message="The server's disk is full: nothing was saved. Tell whoever runs the "
+                    "review server; your work so far is safe.")
 
     @app.exception_handler(InvalidInputError)
     async def invalid_input(request: Request, exc: InvalidInputError) -> Any:

@@ -9,11 +9,18 @@
   Changing the secret or deleting the row ends the session.
 - Server secret: given explicitly, or ``$NLP_IP_REVIEW_SECRET``, or read from a
   file (created with mode 0600 next to the database on first use).
+- Sign-in limits (:class:`SignInLimits`, :func:`sign_in`): an account that keeps failing
+  waits longer and longer between attempts, and failed sign-ins across all accounts have a
+  budget per minute. A browser that signed in to an account before carries a signed device
+  cookie that is counted on its own, so an attack on an account or a spraying run does not
+  lock out the reviewers who use it. Client addresses play no part: they are spoofable
+  behind proxies and shared behind NAT.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import logging
@@ -21,10 +28,11 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp_ip.errors import AuthenticationError, InvalidInputError
+from nlp_ip.errors import AuthenticationError, InvalidInputError, TooManyAttemptsError
 from nlp_ip.review.store import ReviewStore, utc_now
 from nlp_ip.settings import RuntimeSettings
 
@@ -85,6 +93,87 @@ def verify_user(store: ReviewStore, name: str, password: str) -> int:
     if not hmac.compare_digest(digest, row["password_hash"]):
         raise AuthenticationError("wrong user name or password")
     return int(row["id"])
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """How often sign-in may fail.
+
+    An account (a user name, known or not) may fail ``max_failures`` times in a row; after
+    that it waits ``backoff_s`` after each failure before its next attempt, twice as long with
+    each further failure, at most ``backoff_max_s``. Across all accounts and client addresses
+    at most ``failures_per_minute`` sign-ins may fail in any minute; over that budget,
+    sign-in waits until the oldest failure of the minute ages out. A successful sign-in
+    clears the account's failures; failures older than a day are forgotten.
+    """
+
+    max_failures: int = 5
+    backoff_s: float = 30.0
+    backoff_max_s: float = 900.0
+    failures_per_minute: int = 20
+
+    def __post_init__(self) -> None:
+        if self.max_failures < 1 or self.failures_per_minute < 1:
+            raise InvalidInputError("sign-in limits: max_failures and failures_per_minute must "
+                                    "be at least 1")
+        if not 0 < self.backoff_s <= self.backoff_max_s:
+            raise InvalidInputError("sign-in limits: need 0 < backoff_s <= backoff_max_s, got "
+                                    f"{self.backoff_s:g} and {self.backoff_max_s:g}")
+
+    def wait_s(self, failures: Sequence[float], recent: Sequence[float], now: float, *,
+               budget: bool = True) -> float:
+        """Seconds before the next attempt may start (0: now).
+
+        ``failures``: the account's failures in a row; ``recent``: every failure of the last
+        minute (epoch seconds, oldest first); ``budget=False`` leaves the per-minute budget
+        out (a browser with the account's device cookie).
+        """
+        wait = 0.0
+        extra = len(failures) - self.max_failures
+        if extra >= 0:
+            backoff = min(self.backoff_max_s, self.backoff_s * 2.0 ** min(extra, 60))
+            wait = failures[-1] + backoff - now
+        if budget and len(recent) >= self.failures_per_minute:
+            wait = max(wait, recent[len(recent) - self.failures_per_minute] + 60.0 - now)
+        return max(0.0, wait)
+
+
+def sign_in(store: ReviewStore, name: str, password: str, limits: SignInLimits, *,
+            device: str | None = None) -> int:
+    """The user id for a correct name and password, within ``limits``.
+
+    Attempts are counted per account, or per device when ``device`` is the id in a device
+    cookie of this account (:func:`device_of`): such a browser is not held back by an attack
+    on the account, nor by the per-minute budget. The attempt is recorded before the
+    password is hashed, so parallel guesses cannot overshoot a limit. Raises
+    :class:`TooManyAttemptsError` (wait ``retry_after`` seconds) or
+    :class:`AuthenticationError`.
+    """
+    account = f"user:{name.casefold()}"
+    key = f"device:{device}" if device else account
+    wait = store.reserve_attempt(key, functools.partial(limits.wait_s, budget=device is None))
+    if wait > 0:
+        raise TooManyAttemptsError("too many failed sign-ins; try again later",
+                                   retry_after=wait)
+    user_id = verify_user(store, name, password)  # a failure stays recorded
+    # only the key that succeeded starts afresh: a reviewer signing in on her own device says
+    # nothing about the failures others piled up on her account
+    store.forget_attempts([key])
+    return user_id
+
+
+def device_cookie(secret: bytes, name: str) -> str:
+    """A new signed device cookie for the account ``name`` (set after a sign-in)."""
+    return sign_value(secret, f"{name.casefold()}|{secrets.token_urlsafe(16)}")
+
+
+def device_of(secret: bytes, cookie: str | None, name: str) -> str | None:
+    """The device id in ``cookie`` if it is a genuine device cookie of the account ``name``."""
+    value = unsign_value(secret, cookie)
+    if value is None:
+        return None
+    account, _, device = value.partition("|")
+    return device if device and account == name.casefold() else None
 
 
 def load_secret(*, secret: bytes | str | None = None, secret_file: str | os.PathLike[str] | None

@@ -14,7 +14,9 @@ Tables (schema version in ``PRAGMA user_version``):
 
 Every connection sets ``busy_timeout`` and writes go through ``BEGIN IMMEDIATE``,
 so concurrent reviewers queue on the write lock instead of failing with
-"database is locked". A submission carries a ``submission_id``; submitting the
+"database is locked". When the lock stays taken for longer than the busy timeout (another
+process writing for a long time), the store raises :class:`ResourceBusyError` (the web app
+answers 503 with ``Retry-After``). A submission carries a ``submission_id``; submitting the
 same id again returns the first result and writes nothing (idempotent).
 """
 
@@ -25,7 +27,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp_ip.errors import InvalidInputError, NlpIpError
+from nlp_ip.errors import DiskFullError, InvalidInputError, NlpIpError, ResourceBusyError
 from nlp_ip.labels import LABEL_NAMES
 
 logger = logging.getLogger(__name__)
@@ -153,8 +155,22 @@ _ITEM_DEFAULTS: dict[str, Any] = {"kind": BORDERLINE, "given_label": None,
                                   "label_quality": None}
 
 
+#: SQLite's primary result codes: another connection holds the lock; the disk is full.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13
+
+
 class ReviewStoreError(NlpIpError):
     """A review database that cannot be opened or is from another schema version."""
+
+
+def _result_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (from its message before Python 3.11)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF
+    messages = {"database is locked": _SQLITE_BUSY, "database table is locked": _SQLITE_LOCKED,
+                "database or disk is full": _SQLITE_FULL}
+    return next((c for m, c in messages.items() if str(exc).startswith(m)), None)
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -201,7 +217,9 @@ class ReviewStore:
     """Access to one review database; cheap to create, one connection per call site.
 
     Connections are opened per operation (``connect``) so the object can be shared
-    by the threads of a web server.
+    by the threads of a web server. ``busy_timeout_s`` is how long an operation waits for
+    another writer's lock before :class:`ResourceBusyError`: 30 s by default (command-line
+    tools), 2 s in the web app.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
@@ -232,28 +250,50 @@ class ReviewStore:
         return conn
 
     @contextmanager
+    def _library_errors(self) -> Iterator[None]:
+        """SQLite's errors that have a meaning for the caller, as the project's exceptions."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            code = _result_code(exc)
+            if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+                raise ResourceBusyError(
+                    f"the review database {self.path} stayed locked by another writer for "
+                    f"over {self.busy_timeout_s:g} s; nothing was changed, try again shortly",
+                    retry_after=max(1.0, self.busy_timeout_s)) from exc
+            if code == _SQLITE_FULL:
+                raise DiskFullError(
+                    f"no space left on the device holding the review database {self.path}: "
+                    "the change was rolled back and the database is as it was. Free space, "
+                    "then submit again", self.path) from exc
+            raise
+
+    @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in autocommit mode (reads), closed afterwards."""
-        conn = self._open()
-        try:
-            yield conn
-        finally:
-            conn.close()
+        with self._library_errors():
+            conn = self._open()
+            try:
+                yield conn
+            finally:
+                conn.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A connection inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
-        conn = self._open()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self._library_errors():
+            conn = self._open()
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # SQLite ends it itself after some errors
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
 
     def _init(self) -> None:
         try:
@@ -527,27 +567,31 @@ class ReviewStore:
             out.append(row)
         return out
 
-    # -- login rate limiting ------------------------------------------------
-    def count_failures(self, keys: Sequence[str], since: float) -> int:
-        """The most failed sign-ins recorded for one of ``keys`` after ``since`` (epoch s)."""
-        if not keys:
-            return 0
-        marks = ", ".join("?" for _ in keys)
-        with self.connect() as conn:
-            row = conn.execute(
-                f"SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM login_attempts "
-                f"WHERE key IN ({marks}) AND at > ? GROUP BY key)", [*keys, since]).fetchone()
-        return int(row[0] or 0)
+    # -- sign-in attempts -----------------------------------------------------
+    def reserve_attempt(self, key: str,
+                        wait_s: Callable[[list[float], list[float], float], float]) -> float:
+        """Record a sign-in attempt for ``key`` as failed, unless it has to wait.
 
-    def record_failure(self, keys: Sequence[str]) -> None:
+        One write transaction, so parallel attempts cannot slip past a limit together:
+        ``wait_s(failures of key, failures of the last minute (every key), now)`` (epoch
+        seconds, oldest first) decides; when it is above 0 nothing is recorded and it is
+        returned, else the attempt counts as a failure until :meth:`forget_attempts` clears
+        ``key`` and 0.0 is returned. Attempts older than a day are forgotten.
+        """
         now = time.time()
         with self.write() as conn:
-            conn.executemany("INSERT INTO login_attempts(key, at) VALUES (?, ?)",
-                             [(k, now) for k in keys])
-            # Old attempts are of no use; keep the table small.
             conn.execute("DELETE FROM login_attempts WHERE at < ?", (now - 86400,))
+            mine = [float(r[0]) for r in conn.execute(
+                "SELECT at FROM login_attempts WHERE key = ? ORDER BY at", (key,))]
+            recent = [float(r[0]) for r in conn.execute(
+                "SELECT at FROM login_attempts WHERE at > ? ORDER BY at", (now - 60,))]
+            wait = wait_s(mine, recent, now)
+            if wait <= 0:
+                conn.execute("INSERT INTO login_attempts(key, at) VALUES (?, ?)", (key, now))
+        return max(0.0, wait)
 
-    def clear_failures(self, keys: Sequence[str]) -> None:
+    def forget_attempts(self, keys: Sequence[str]) -> None:
+        """Clear the recorded attempts of ``keys`` (after a successful sign-in)."""
         with self.write() as conn:
             conn.executemany("DELETE FROM login_attempts WHERE key = ?", [(k,) for k in keys])
 

@@ -17,7 +17,7 @@ import anyio.to_thread
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from nlp_ip.errors import AuthenticationError, FieldError, InputTooLargeError
+from nlp_ip.errors import AuthenticationError, FieldError, InputTooLargeError, InvalidInputError
 from nlp_ip.serve.keys import KeyRecord, KeyStore
 from nlp_ip.serve.schemas import ListingIn, classify_request_model
 from nlp_ip.serve.state import ServerState
@@ -92,13 +92,15 @@ async def admit(
         description="add rule-based `signals` to each prediction")] = False,
 ) -> Admission:
     """Admit a classify request before its body is read: the model is ready and the queue
-    has room (:class:`NotReadyError`, :class:`OverloadedError`).
+    has room, and with ``explain`` so has the explainer's (:class:`NotReadyError`,
+    :class:`OverloadedError`).
 
     FastAPI validates a dependency's own query parameters before calling it, so a bad
     ``explain`` is refused first, as it always was.
     """
     state.require_ready()
-    state.batcher.check_capacity(1)
+    for queue in state.queues(explain):
+        queue.check_capacity(1)
     return Admission(state, explain)
 
 
@@ -106,10 +108,18 @@ async def admitted_listings(
     request: Request, admission: Annotated[Admission, Depends(admit)],
 ) -> ClassifyInput:
     """The listings of an admitted request: its body read within ``max_body_bytes``, then
-    validated by :class:`~nlp_ip.serve.schemas.ClassifyRequest` (at most ``max_listings``)."""
+    validated by :class:`~nlp_ip.serve.schemas.ClassifyRequest` (at most ``max_listings``,
+    and at most ``max_explain_listings`` with ``explain``)."""
     settings = admission.state.settings
     body = await read_body(request, settings.max_body_bytes)
     listings = classify_request_model(settings.max_listings).from_json(body).listings
+    if admission.explain and len(listings) > settings.max_explain_listings:
+        limit = settings.max_explain_listings
+        raise InvalidInputError(
+            f"{len(listings)} listings with explain=true; the limit is {limit} "
+            "(max_explain_listings). Send fewer listings, or leave out explain=true",
+            [FieldError("listings", f"has {len(listings)} items; with explain=true the limit "
+                                    f"is {limit} (max_explain_listings)")])
     return ClassifyInput(admission.state, admission.explain, listings)
 
 

@@ -34,7 +34,9 @@ from nlp_ip.schema import (
     MAX_PRICE,
     MAX_SHORT_FIELD_CHARS,
     MAX_TITLE_CHARS,
+    JsonPath,
     Listing,
+    load_json,
     parse_listings,
 )
 
@@ -161,9 +163,16 @@ def classify_request_model(max_listings: int) -> type[ClassifyRequest]:
     return cast(type[ClassifyRequest], type("ClassifyRequest", (ClassifyRequest,), namespace))
 
 
+def _field_in_request(path: JsonPath) -> tuple[str, int | None]:
+    """A path in the body as the field and listing index the error details give."""
+    if len(path) >= 2 and path[0] == "listings" and isinstance(path[1], int):
+        return ".".join(str(part) for part in path[2:]) or "listing", path[1]
+    return ".".join(str(part) for part in path) or "body", None
+
+
 def _decode_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return load_json(body, locate=_field_in_request)
     except UnicodeDecodeError:
         raise InvalidInputError("the body is not UTF-8 text; send JSON encoded as UTF-8",
                                 [FieldError("body", "is not valid UTF-8")]) from None
@@ -189,7 +198,7 @@ def _check_unicode(items: list[Any]) -> None:
                     try:
                         text.encode("utf-8")
                     except UnicodeEncodeError:
-                        field = key.encode("utf-8", "backslashreplace").decode("ascii")
+                        field = key.encode("ascii", "backslashreplace").decode("ascii")
                         errors.append(FieldError(field, f"{what} contains an unpaired "
                                                  "surrogate escape; send valid Unicode", i))
     if errors:

@@ -6,6 +6,7 @@ import logging
 
 from nlp_ip.errors import require
 from nlp_ip.serve.settings import ServeSettings
+from nlp_ip.settings import uvicorn_proxy_options
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def run_server(settings: ServeSettings) -> int:
     config = uvicorn.Config(  # type: ignore[attr-defined]
         app, host=settings.host, port=settings.port, log_level=settings.log_level,
         access_log=settings.access_log, timeout_graceful_shutdown=settings.shutdown_timeout_s,
-        lifespan="on", log_config=None, server_header=False)
+        lifespan="on", log_config=None, server_header=False,
+        **uvicorn_proxy_options(settings.trusted_proxies))
     server = uvicorn.Server(config)  # type: ignore[attr-defined]
     failed: list[str] = []
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from nlp_ip.settings import ENV_PREFIX as ENV_PREFIX  # re-exported
 from nlp_ip.settings import env_name as env_name  # re-exported
-from nlp_ip.settings import settings_from_env
+from nlp_ip.settings import settings_from_env, trusted_proxy
 
 
 def is_loopback(host: str) -> bool:
@@ -84,6 +84,10 @@ class ServeSettings(BaseModel):
         description="longest expected queue wait admitted (at the measured engine rate); "
                     "beyond, 429 + Retry-After")
     max_listings: int = Field(default=256, ge=1, description="listings per request, at most")
+    max_explain_listings: int = Field(
+        default=16, ge=1,
+        description="listings per request with ?explain=true, at most (422 beyond); their "
+                    "signals are extracted on one thread, behind the same queue bounds")
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="request body size limit in bytes (413)")
     request_timeout_s: float = Field(
@@ -93,6 +97,9 @@ class ServeSettings(BaseModel):
     warmup: bool = Field(default=True, description="run a few batches before reporting ready")
     cors_origins: tuple[str, ...] = Field(
         default=(), description="origins allowed by CORS; empty (default) means CORS is off")
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(), description="reverse proxies (IP addresses or networks) whose "
+                                "X-Forwarded-For/-Proto headers are believed; none by default")
     public_docs: bool = Field(
         default=False, description="serve /docs and /openapi.json without an API key")
     access_log: bool = Field(default=False, description="log one line per request (uvicorn)")
@@ -107,12 +114,17 @@ class ServeSettings(BaseModel):
                     "(OTLP over HTTP, OTEL_EXPORTER_OTLP_* variables), console (stdout) or "
                     "none (made and dropped, to measure the cost)")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
+    def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(trusted_proxy(proxy) for proxy in value)
 
     @field_validator("cors_origins")
     @classmethod

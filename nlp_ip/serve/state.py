@@ -14,7 +14,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +102,13 @@ class ServerState:
             max_queue_delay_s=settings.max_queue_delay_s,
             concurrency=self.engine_concurrency, metrics=self.metrics,
             observer=self.tracing.batch_observer)
+        # ?explain=true: signals are extracted behind the same bounds as classification, on
+        # one thread (spaCy pipelines are not shared between threads)
+        self.explainer: MicroBatcher[Listing, dict[str, Any]] = MicroBatcher(
+            self._explain_batch, estimate_tokens=self._estimate_tokens,
+            max_batch_tokens=settings.max_batch_tokens, max_batch_rows=settings.max_batch_rows,
+            max_wait_ms=settings.max_wait_ms, max_queue_rows=settings.max_queue_rows,
+            max_queue_delay_s=settings.max_queue_delay_s, concurrency=1)
         self._loader: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
         self._reload_lock: asyncio.Lock | None = None
@@ -111,8 +117,6 @@ class ServerState:
         self._in_use_lock = threading.Lock()
         self._stamp: object = None
         self._max_length = 128
-        # spaCy pipelines are not shared between threads: one thread for ?explain=true.
-        self._explain_pool: ThreadPoolExecutor | None = None
 
     def catalog_path(self) -> Path | None:
         """The model folder's brands.yaml (the catalog used in training), if it has one."""
@@ -124,14 +128,14 @@ class ServerState:
         path = Path(folder) / BRANDS_FILE
         return path if path.is_file() else None
 
-    async def explain(self, listings: Sequence[Listing]) -> list[dict[str, Any]]:
-        """Rule-based evidence per listing (``?explain=true``), on the explain thread."""
-        if self._explain_pool is None:
-            self._explain_pool = ThreadPoolExecutor(1, thread_name_prefix="nlp-ip-explain")
-        loop = asyncio.get_running_loop()
-        result: list[dict[str, Any]] = await loop.run_in_executor(
-            self._explain_pool, _signals, listings, self.catalog_path())
-        return result
+    def queues(self, explain: bool) -> list[MicroBatcher[Listing, dict[str, Any]]]:
+        """The queues a classify request goes through: the engine's, and the explainer's
+        with ``explain``."""
+        return [self.batcher, self.explainer] if explain else [self.batcher]
+
+    def _explain_batch(self, rows: list[Listing]) -> list[dict[str, Any]]:
+        """Rule-based evidence per listing (``?explain=true``), on the explainer's thread."""
+        return _signals(rows, self.catalog_path())
 
     # -- engine side (runs on the engine thread) -------------------------------------------
     def _estimate_tokens(self, listing: Listing) -> int:
@@ -309,6 +313,7 @@ class ServerState:
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         await self.batcher.start()
+        await self.explainer.start()
         self._loader = asyncio.create_task(self._load_and_warm(), name="nlp-ip-load-model")
         if self.settings.registry is not None and self._owns_classifier:
             from nlp_ip.registry import Registry
@@ -331,9 +336,8 @@ class ServerState:
             self._follower.cancel()
         if self._loader is not None and not self._loader.done():
             self._loader.cancel()
-        await self.batcher.stop(timeout=self.settings.shutdown_timeout_s)
-        if self._explain_pool is not None:
-            self._explain_pool.shutdown(wait=False)
+        await asyncio.gather(self.batcher.stop(timeout=self.settings.shutdown_timeout_s),
+                             self.explainer.stop(timeout=self.settings.shutdown_timeout_s))
         if self._owns_classifier and self.classifier is not None:
             close = getattr(self.classifier, "close", None)
             if close is not None:

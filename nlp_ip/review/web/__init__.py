@@ -10,3 +10,7 @@ from __future__ import annotations
 
 SESSION_COOKIE = "nlp_ip_review_session"
 LOGIN_COOKIE = "nlp_ip_review_login"
+#: Set by a successful sign-in: this browser's attempts on that account are counted on their
+#: own (:func:`nlp_ip.review.auth.sign_in`).
+DEVICE_COOKIE = "nlp_ip_review_device"
+DEVICE_TTL_S = 90 * 86400

@@ -1,6 +1,8 @@
 """The queue, item pages and decisions: ``/``, ``/queue``, ``/items/{id}``,
 ``POST /items/{id}/decision``; every route needs a signed-in reviewer.
 
+The routes are plain functions: they read and write SQLite, so FastAPI runs them on its
+worker threads and a reviewer waiting for the database never holds up another's page.
 Route functions carry no docstrings: FastAPI would publish them in the OpenAPI document.
 """
 
@@ -42,12 +44,12 @@ _SHOWN_FIELDS = ("id", "title", "description", "price", "currency", "brand", "la
 
 
 @router.get("/")
-async def index(request: Request, _: Reviewer) -> Any:
+def index(request: Request, _: Reviewer) -> Any:
     return RedirectResponse(f"{base_path(request)}/queue", status_code=303)
 
 
 @router.get("/queue")
-async def queue(request: Request, site: Site, session: Reviewer) -> Any:
+def queue(request: Request, site: Site, session: Reviewer) -> Any:
     store = site.store
     filters = parse_filters(request.query_params)
     page = int_param(request.query_params, "page", 1, low=1)
@@ -63,7 +65,7 @@ async def queue(request: Request, site: Site, session: Reviewer) -> Any:
 
 
 @router.get("/items/{item_id}")
-async def item_page(request: Request, item_id: int, site: Site, session: Reviewer) -> Any:
+def item_page(request: Request, item_id: int, site: Site, session: Reviewer) -> Any:
     store = site.store
     filters = parse_filters(request.query_params)
     item = store.item(item_id)
@@ -94,7 +96,7 @@ async def item_page(request: Request, item_id: int, site: Site, session: Reviewe
 
 
 @router.post("/items/{item_id}/decision")
-async def decide(request: Request, item_id: int, site: Site, session: Reviewer,
+def decide(request: Request, item_id: int, site: Site, session: Reviewer,
                  form: Annotated[FormData, Depends(csrf_form)]) -> Any:
     action = str(form.get("decision", ""))
     if action not in ACTIONS:

@@ -1,24 +1,26 @@
 """Sign-in and sign-out: ``GET /login``, ``POST /login``, ``POST /logout``.
 
-Sign-in is rate limited per user name and per client address; its form carries a nonce
-that must match a signed cookie (CSRF before there is a session). Route functions carry no
-docstrings: FastAPI would publish them in the OpenAPI document.
+Failed sign-ins are limited per account and across all accounts
+(:func:`nlp_ip.review.auth.sign_in`); the form carries a nonce that must match a signed
+cookie (CSRF before there is a session). The routes that reach the
+database or hash a password are plain functions, which FastAPI runs on worker threads. Route
+functions carry no docstrings: FastAPI would publish them in the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from nlp_ip.errors import AuthenticationError
+from nlp_ip.errors import AuthenticationError, TooManyAttemptsError
 from nlp_ip.review import auth
-from nlp_ip.review.web import LOGIN_COOKIE, SESSION_COOKIE
+from nlp_ip.review.web import DEVICE_COOKIE, DEVICE_TTL_S, LOGIN_COOKIE, SESSION_COOKIE
 from nlp_ip.review.web.site import (
     Forbidden,
     ReviewSite,
@@ -26,6 +28,7 @@ from nlp_ip.review.web.site import (
     csrf_form,
     review_site,
     safe_next,
+    submitted_form,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,8 +56,8 @@ async def login_form(request: Request, site: Annotated[ReviewSite, Depends(revie
 
 
 @router.post("/login")
-async def login(request: Request, site: Annotated[ReviewSite, Depends(review_site)]) -> Any:
-    form = await request.form()
+def login(request: Request, site: Annotated[ReviewSite, Depends(review_site)],
+          form: Annotated[FormData, Depends(submitted_form)]) -> Any:
     nonce = auth.unsign_value(site.secret, request.cookies.get(LOGIN_COOKIE))
     token = form.get("csrf_token")
     if nonce is None or not isinstance(token, str) or not secrets.compare_digest(token,
@@ -65,35 +68,38 @@ async def login(request: Request, site: Annotated[ReviewSite, Depends(review_sit
     password = str(form.get("password", ""))
     next_url = safe_next(str(form.get("next", "")), base)
     client = request.client.host if request.client else "unknown"
-    keys = [f"user:{name.casefold()}", f"ip:{client}"]
-    since = time.time() - site.login_window_s
-    if site.store.count_failures(keys, since) >= site.login_max_failures:
+    device = auth.device_of(site.secret, request.cookies.get(DEVICE_COOKIE), name)
+    try:
+        user_id = auth.sign_in(site.store, name, password, site.limits, device=device)
+    except TooManyAttemptsError as exc:
+        logger.warning("sign-in for %r from %s refused for %.0f s (too many failures)",
+                       name, client, exc.retry_after)
         response = login_page(request, site, status_code=429, next_url=next_url,
                               error="Too many failed sign-ins. Wait a few minutes and "
                                     "try again.")
-        response.headers["Retry-After"] = str(int(site.login_window_s))
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return response
-    try:
-        user_id = auth.verify_user(site.store, name, password)
     except AuthenticationError:
-        site.store.record_failure(keys)
         logger.warning("failed sign-in for %r from %s", name, client)
         return login_page(request, site, status_code=401, next_url=next_url,
                           error="Wrong user name or password.")
-    site.store.clear_failures([f"user:{name.casefold()}"])
     cookie, session = auth.create_session(site.store, site.secret, user_id,
                                           ttl_s=site.session_ttl_s)
     logger.info("%s signed in from %s", session.user, client)
     signed_in = RedirectResponse(next_url or f"{base}/queue", status_code=303)
+    cookie_options: dict[str, Any] = {"httponly": True, "samesite": "lax",
+                                      "secure": site.secure_cookies, "path": base or "/"}
     signed_in.set_cookie(SESSION_COOKIE, cookie, max_age=int(site.session_ttl_s),
-                         httponly=True, samesite="lax", secure=site.secure_cookies,
-                         path=base or "/")
+                         **cookie_options)
+    if device is None:
+        signed_in.set_cookie(DEVICE_COOKIE, auth.device_cookie(site.secret, name),
+                             max_age=DEVICE_TTL_S, **cookie_options)
     signed_in.delete_cookie(LOGIN_COOKIE, path=base or "/")
     return signed_in
 
 
 @router.post("/logout")
-async def logout(request: Request, site: Annotated[ReviewSite, Depends(review_site)],
+def logout(request: Request, site: Annotated[ReviewSite, Depends(review_site)],
                  _: Annotated[FormData, Depends(csrf_form)]) -> Any:
     auth.end_session(site.store, site.secret, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(f"{base_path(request)}/login", status_code=303)

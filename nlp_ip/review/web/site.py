@@ -49,8 +49,7 @@ class ReviewSite:
     templates: jinja2.Environment
     session_ttl_s: float
     secure_cookies: bool
-    login_max_failures: int
-    login_window_s: float
+    limits: auth.SignInLimits
     page_size: int
 
     def render(self, request: Request, name: str, status_code: int = 200,
@@ -86,16 +85,22 @@ async def review_site(request: Request) -> ReviewSite:
     return site
 
 
-async def current_session(
+def current_session(
         request: Request, site: Annotated[ReviewSite, Depends(review_site)]) -> auth.Session:
-    """The signed-in reviewer (no live session: :class:`LoginRequired`)."""
+    """The signed-in reviewer (no live session: :class:`LoginRequired`); a plain function,
+    so FastAPI runs its database read on a worker thread."""
     return site.session_of(request)
 
 
-async def csrf_form(request: Request,
-                    session: Annotated[auth.Session, Depends(current_session)]) -> FormData:
+async def submitted_form(request: Request) -> FormData:
+    """The submitted form, read on the event loop (the route that takes it may be a plain
+    function, run on a worker thread)."""
+    return await request.form()
+
+
+def csrf_form(form: Annotated[FormData, Depends(submitted_form)],
+              session: Annotated[auth.Session, Depends(current_session)]) -> FormData:
     """The submitted form, if its CSRF token is the session's (else :class:`Forbidden`)."""
-    form = await request.form()
     token = form.get("csrf_token")
     if not isinstance(token, str) or not secrets.compare_digest(token, session.csrf_token):
         raise Forbidden()

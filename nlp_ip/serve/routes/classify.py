@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from nlp_ip.errors import NlpIpError, RequestTimeoutError
 from nlp_ip.serve import schemas
+from nlp_ip.serve.batching import Job, MicroBatcher
 from nlp_ip.serve.dependencies import ClassifyInput, admitted_listings, ready_state
 from nlp_ip.serve.errors import error_response
 from nlp_ip.serve.middleware import request_id_of
@@ -76,18 +77,23 @@ async def classify(
     state, settings = call.state, call.state.settings
     started = request.scope.get("state", {}).get("started", time.perf_counter())
     deadline = started + settings.request_timeout_s
-    job = state.batcher.submit(call.listings)
-    signals_future = asyncio.ensure_future(state.explain(call.listings)) \
-        if call.explain else None
-    watcher = asyncio.ensure_future(_client_gone(request.receive))
     rid = request_id_of(request.scope)
+    # the engine's queue, and with explain=true the explainer's: both take the listings or
+    # neither does
+    queues = state.queues(call.explain)
+    for queue in queues:
+        queue.check_capacity(len(call.listings))
+    jobs: list[tuple[MicroBatcher[Any, Any], Job[Any, Any]]] = []
+    watcher = asyncio.ensure_future(_client_gone(request.receive))
     try:
+        for queue in queues:
+            jobs.append((queue, queue.submit(call.listings)))
+        answers: asyncio.Future[list[Any]] = asyncio.gather(*(job.future for _, job in jobs))
         remaining = max(0.0, deadline - time.perf_counter())
-        waiters: set[asyncio.Future[Any]] = {job.future, watcher}
+        waiters: set[asyncio.Future[Any]] = {answers, watcher}
         done, _ = await asyncio.wait(waiters, timeout=remaining,
                                      return_when=asyncio.FIRST_COMPLETED)
-        if job.future not in done:
-            state.batcher.cancel(job)
+        if answers not in done:
             if watcher in done:
                 state.metrics.rejections.labels("client_disconnected").inc()
                 request.scope["state"]["status_override"] = 499
@@ -95,31 +101,29 @@ async def classify(
                 return Response(status_code=499)
             raise RequestTimeoutError(
                 f"no answer within {settings.request_timeout_s:g} s; the server is busy, "
-                "retry later or send fewer listings")
+                "retry later or send fewer listings"
+                + (" (or leave out explain=true)" if call.explain else ""))
         try:
-            predictions = job.future.result()
-            if signals_future is not None:
-                remaining = max(0.0, deadline - time.perf_counter())
-                signals = await asyncio.wait_for(signals_future, remaining)
-                for prediction, signal in zip(predictions, signals, strict=True):
-                    prediction["signals"] = signal
-        except asyncio.TimeoutError:
-            raise RequestTimeoutError(
-                f"the signals were not ready within {settings.request_timeout_s:g} s; "
-                "retry without explain=true or with fewer listings") from None
+            predictions, *signals = answers.result()
         except NlpIpError:
             raise
         except Exception as exc:
-            if signals_future is not None and signals_future.done() \
-                    and signals_future.exception() is exc:
+            explain_job = jobs[-1][1] if call.explain else None
+            if explain_job is not None and explain_job.future.done() \
+                    and not explain_job.future.cancelled() \
+                    and explain_job.future.exception() is exc:
                 logger.error("request %s: signal extraction failed", rid, exc_info=exc)
             # else the batcher has logged the engine failure with its traceback
             status, headers, error_body = error_response(exc, rid)
             return JSONResponse(error_body, status, headers)
     finally:
         watcher.cancel()
-        if signals_future is not None and not signals_future.done():
-            signals_future.cancel()
+        for queue, job in jobs:
+            if not job.future.done():  # out of the queue, or its results are dropped
+                queue.cancel(job)
+    for explained in signals:
+        for prediction, signal in zip(predictions, explained, strict=True):
+            prediction["signals"] = signal
     state.metrics.listings.inc(len(call.listings))
     # the version that answered: every row of a request is predicted by one model, even
     # when a new version is swapped in while the request waits
@@ -127,7 +131,7 @@ async def classify(
     with state.tracing.span("serialize"):
         return JSONResponse({"predictions": predictions,
                              "model_version": version,
-                             "request_id": request_id_of(request.scope)})
+                             "request_id": rid})
 
 
 @router.get("/v1/model", tags=["model"], response_model=schemas.ModelInfo,
@@ -146,6 +150,7 @@ async def model_info(state: Annotated[ServerState, Depends(ready_state)]) -> Res
         "int8": state.classifier.int8_kernel,
         "cascade": state.classifier.cascade,
         "limits": {"max_listings": settings.max_listings,
+                   "max_explain_listings": settings.max_explain_listings,
                    "max_body_bytes": settings.max_body_bytes,
                    "request_timeout_s": settings.request_timeout_s},
         "batching": {"max_batch_tokens": settings.max_batch_tokens,
