@@ -359,7 +359,16 @@ def fuzz(reader: str, cases: int, random_seed: int = 0) -> Tally:
     """Run ``cases`` generated inputs through ``reader``; count undocumented exceptions."""
     import logging
 
-    logging.getLogger("nlp_ip").setLevel(logging.CRITICAL)  # bad rows are logged as warnings
+    quiet = logging.getLogger("nlp_ip")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # bad rows are logged as warnings
+    try:
+        return _fuzz(reader, cases, random_seed)
+    finally:
+        quiet.setLevel(level)  # the caller's logging is left as it was
+
+
+def _fuzz(reader: str, cases: int, random_seed: int) -> Tally:
     tally = Tally()
     with _target(reader) as (strategy, check):
         for first in range(0, cases, ROUND):
