@@ -15,7 +15,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,6 +229,16 @@ def iter_listings(
             raise InvalidInputError(f"{error} (strict mode: fix the row or drop --strict)")
         logger.warning("skipping bad row: %s", error)
         yield line_no, error
+
+
+def listing_key(record: Mapping[str, Any]) -> str:
+    """The identity of a listing across files and databases: its id, else its normalised
+    text (what retraining deduplicates reviewer decisions by)."""
+    listing_id = record.get("id")
+    if listing_id not in (None, ""):
+        return f"id:{listing_id}"
+    return "text:" + normalized_text_key(str(record.get("title", "")),
+                                         str(record.get("description") or ""))
 
 
 def normalized_text_key(title: str, description: str = "") -> str:

@@ -91,6 +91,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--busy-timeout", type=float, default=2.0, metavar="SECONDS",
                        help="how long a page waits for another writer's lock on the database "
                             "before answering 503 with Retry-After (default 2)")
+    serve.add_argument("--registry", default=None, metavar="DIR",
+                       help="model registry: with --model, mark the items whose decision "
+                            "the production model was trained on")
+    serve.add_argument("--model", default=None, metavar="NAME",
+                       help="the registered model the queue's decisions flow to")
     serve.set_defaults(func=_serve)
 
     add_user = sub.add_parser("add-user", help="create a reviewer account")
@@ -158,7 +163,8 @@ def _serve(args: argparse.Namespace) -> int:
                             secure_cookies=args.secure_cookies,
                             session_ttl_s=args.session_hours * 3600,
                             busy_timeout_s=args.busy_timeout,
-                            login_failures_per_minute=args.login_failures_per_minute)
+                            login_failures_per_minute=args.login_failures_per_minute,
+                            registry=args.registry, model_name=args.model)
     print(f"review page on http://{args.host}:{args.port}/queue", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info",
                 timeout_graceful_shutdown=args.shutdown_timeout,

@@ -64,6 +64,8 @@ def create_review_app(
     login_failures_per_minute: int = 20,
     page_size: int = 50,
     busy_timeout_s: float = 2.0,
+    registry: str | os.PathLike[str] | None = None,
+    model_name: str | None = None,
 ) -> Any:
     """The review app for the database at ``db_path``.
 
@@ -77,6 +79,8 @@ def create_review_app(
     either, sign-in answers 429 with ``Retry-After``. A browser that signed in to an account
     before is counted on its own (device cookie). A request waits at most ``busy_timeout_s``
     for another writer's lock on the database, then gets 503 with ``Retry-After``.
+    With a model ``registry`` and ``model_name``, items whose decision the production model
+    was trained on are marked (:mod:`nlp_ip.review.learned`).
     """
     if _MISSING is not None:
         raise MissingExtraError("review", _MISSING.name or "fastapi",
@@ -99,7 +103,8 @@ def create_review_app(
         secure_cookies=secure_cookies, page_size=page_size,
         limits=auth.SignInLimits(max_failures=login_max_failures, backoff_s=login_backoff_s,
                                  backoff_max_s=login_backoff_max_s,
-                                 failures_per_minute=login_failures_per_minute))
+                                 failures_per_minute=login_failures_per_minute),
+        learned=_learned(registry, model_name))
 
     app = FastAPI(title="nlp-ip review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
@@ -162,3 +167,15 @@ def create_review_app(
                            message=str(exc))
 
     return app
+
+
+def _learned(registry: str | os.PathLike[str] | None, name: str | None) -> Any:
+    """What the production model has learned, when the app knows the registry and model."""
+    if registry is None and name is None:
+        return None
+    if registry is None or name is None:
+        raise InvalidInputError("give both --registry DIR and --model NAME to mark the "
+                                "decisions the production model has learned, or neither")
+    from nlp_ip.review.learned import LearnedDecisions
+
+    return LearnedDecisions(Path(registry), name)

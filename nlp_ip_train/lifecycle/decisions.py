@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp_ip.errors import InvalidInputError
-from nlp_ip.io import iter_listings, normalized_text_key
+from nlp_ip.io import iter_listings, listing_key
 from nlp_ip.review.export import correction_records
 from nlp_ip.review.store import SUSPECT, ReviewStore
 
@@ -76,15 +76,6 @@ class ReviewDecision:
         return {"database": self.database, "label": self.label, "reviewer": self.reviewer,
                 "decided_at": self.decided_at, "kind": self.record.get("review_kind"),
                 "model_label": self.record.get("review_model_label")}
-
-
-def listing_key(record: dict[str, Any]) -> str:
-    """The identity of a listing across databases: its id, else its normalised text."""
-    listing_id = record.get("id")
-    if listing_id not in (None, ""):
-        return f"id:{listing_id}"
-    return "text:" + normalized_text_key(str(record.get("title", "")),
-                                         str(record.get("description") or ""))
 
 
 def read_database(path: str | Path, *, include_suspects: bool = True) -> list[ReviewDecision]:

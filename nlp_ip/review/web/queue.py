@@ -55,13 +55,17 @@ def queue(request: Request, site: Site, session: Reviewer) -> Any:
     page = int_param(request.query_params, "page", 1, low=1)
     size = int_param(request.query_params, "per_page", site.page_size, low=1, high=500)
     rows, total = store.queue(**filters, offset=(page - 1) * size, limit=size)
+    learned = site.learned.current() if site.learned is not None else None
+    for row in rows:
+        row["learned"] = learned is not None and learned.knows(row["listing"],
+                                                               row.get("decided_label"))
     pages = max(1, -(-total // size))
     query = filter_query(filters)
     return site.render(request, "queue.html", user=session.user,
                        csrf_token=session.csrf_token, rows=rows, total=total, page=page,
                        pages=pages, per_page=size, filters=filters, brands=store.brands(),
                        statuses=STATUSES, kinds=KINDS, kind_counts=store.kind_counts(),
-                       query=query, meta=store.meta())
+                       query=query, meta=store.meta(), learned=learned)
 
 
 @router.get("/items/{item_id}")
@@ -75,6 +79,8 @@ def item_page(request: Request, item_id: int, site: Site, session: Reviewer) -> 
                            message=f"There is no item {item_id} in this queue.")
     prev_id, next_id = store.neighbours(item_id, **filters)
     listing = item["listing"]
+    learned = site.learned.current() if site.learned is not None else None
+    item["learned"] = learned is not None and learned.knows(listing, item.get("decided_label"))
     explanation = item["explanation"]
     title_parts = segments(listing.get("title") or "", "title", explanation)
     desc_parts = segments(listing.get("description") or "", "description", explanation)
@@ -92,7 +98,7 @@ def item_page(request: Request, item_id: int, site: Site, session: Reviewer) -> 
                        signals=explanation.get("signals", {}), history=store.history(item_id),
                        prev_id=prev_id, next_id=next_id, query=filter_query(filters),
                        filters=filters, submission_id=secrets.token_urlsafe(16),
-                       actions=ACTIONS)
+                       actions=ACTIONS, learned=learned)
 
 
 @router.post("/items/{item_id}/decision")

@@ -51,6 +51,8 @@ class ReviewSite:
     secure_cookies: bool
     limits: auth.SignInLimits
     page_size: int
+    #: the production model's learned decisions (``--registry --model``), or None
+    learned: Any = None
 
     def render(self, request: Request, name: str, status_code: int = 200,
                **context: Any) -> HTMLResponse:
