@@ -6,6 +6,7 @@ Usage::
         [--data data/seed/listings.jsonl] [--phase-s 15] [--json out.json]
     python benchmarks/load_test.py --url http://127.0.0.1:8000 --api-key KEY --model DIR
     python benchmarks/load_test.py --model DIR --tracing [--rounds 2] [--json out.json]
+    python benchmarks/load_test.py --model DIR --swap [--phase-s 20] [--json out.json]
 
 Without ``--url`` it starts a real server process (``python -m nlp_ip serve``) on
 127.0.0.1 and a free port with a throw-away key, and stops it at the end
@@ -21,6 +22,15 @@ Phases, each bounded by ``--phase-s`` seconds and ``--max-requests`` requests:
     measured from each request's scheduled start (no coordinated omission);
 (d) open loop at twice (b)'s throughput: the status codes (target: only 200 and 429,
     no 5xx, no connection errors) and the server's RSS before and after (flat).
+
+``--swap`` measures a hot swap under load instead (issue 17): the model is registered twice
+in a throw-away registry (v1, and v2 a copy with another ``model_version``), the server
+follows it (``--registry``), and an open loop at half of (b)'s throughput runs ``--phase-s``
+seconds untouched, then ``--phase-s`` seconds during which v2 is promoted. It reports p99
+before and during the swap (target: during <= 2x before), the status codes (target: only
+200), which version answered each request (never both in one answer), and the server's RSS
+before the swap and each second for 30 s after the old model is drained (target: back
+within 5% of the pre-swap level).
 
 ``--tracing`` measures what OpenTelemetry costs instead: ``--rounds`` rounds of (a), then (b)
 on a fresh server with tracing off, then (b) on a fresh server with ``--tracing
@@ -166,9 +176,13 @@ async def closed_loop(host: str, port: int, requests: list[bytes], *, clients: i
 
 
 async def open_loop(host: str, port: int, requests: list[bytes], *, rate: float,
-                    seconds: float, max_requests: int, max_connections: int = 2048
+                    seconds: float, max_requests: int, max_connections: int = 2048,
+                    record: list[tuple[float, float, int, bytes]] | None = None
                     ) -> dict[str, Any]:
-    """Requests start on a fixed schedule (``rate`` per second) whatever the answers do."""
+    """Requests start on a fixed schedule (``rate`` per second) whatever the answers do.
+
+    With ``record``, each answer is appended as (scheduled time, latency, status, body).
+    """
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
     idle: list[Connection] = []
@@ -188,9 +202,11 @@ async def open_loop(host: str, port: int, requests: list[bytes], *, rate: float,
             open_count += 1
             conn = Connection(host, port)
         try:
-            status, _ = await conn.send(requests[k % len(requests)])
+            status, body = await conn.send(requests[k % len(requests)])
             statuses[str(status)] += 1
             latencies.append(time.perf_counter() - scheduled)
+            if record is not None:
+                record.append((scheduled, latencies[-1], status, body))
             idle.append(conn)
         except (OSError, ConnectionError, asyncio.IncompleteReadError) as exc:
             statuses[f"error:{type(exc).__name__}"] += 1
@@ -360,6 +376,137 @@ def tracing_comparison(args: argparse.Namespace, listings: list[dict[str, Any]],
                        "only_200": all(set(r["statuses"]) == {"200"} for r in runs)}}
 
 
+def answer_versions(body: bytes) -> set[str]:
+    """Every model version named in one /v1/classify answer (top level and per listing)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return set()
+    versions = {p.get("model_version") for p in data.get("predictions", [])}
+    versions.add(data.get("model_version"))
+    return {v for v in versions if v}
+
+
+def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
+                    tmp: Path) -> dict[str, Any]:
+    """Hot swap v1 -> v2 while an open loop runs (see --swap)."""
+    import shutil
+
+    from nlp_ip.artifact import read_meta, update_meta
+    from nlp_ip.registry import Registry
+    from nlp_ip.serve.keys import add_key
+
+    registry = Registry(tmp / "registry", create=True)
+    registry.register(args.model, name="load", by="load-test")
+    old_version = read_meta(Path(args.model)).model_version
+    new_version = f"{old_version}-swap"
+    copy = tmp / "v2"
+    shutil.copytree(args.model, copy)
+
+    def rename(meta: Any) -> None:
+        meta.model_version = new_version
+
+    update_meta(copy, rename)
+    registry.register(copy, name="load", by="load-test")
+    shutil.rmtree(copy)
+    registry.promote("load", "v1", by="load-test")
+
+    key = add_key(tmp / "keys.json", "load-test", ["classify", "metrics"])
+    port = free_port()
+    host, base = "127.0.0.1", f"http://127.0.0.1:{port}"
+    proc = start_server("load", args.backend, tmp / "keys.json", port,
+                        ["--registry", str(registry.root), "--registry-poll", "0.5",
+                         *args.server_arg])
+    results: dict[str, Any] = {"old_version": old_version, "new_version": new_version}
+    try:
+        wait_ready(base, proc, args.ready_timeout)
+        results["backend"] = http_get(base + "/v1/model", key)[1]["backend"]
+        requests = [build_request(host, port, key, x) for x in listings]
+        asyncio.run(closed_loop(host, port, requests, clients=args.clients,
+                                seconds=min(3.0, args.phase_s), max_requests=2000))  # warm
+        b = asyncio.run(closed_loop(host, port, requests, clients=args.clients,
+                                    seconds=args.phase_s, max_requests=args.max_requests))
+        rate = max(1.0, b["throughput"] / 2)
+        results["closed_loop_requests_per_s"] = b["throughput"]
+        results["rate"] = rate
+        before: list[tuple[float, float, int, bytes]] = []
+        asyncio.run(open_loop(host, port, requests, rate=rate, seconds=args.phase_s,
+                              max_requests=args.max_requests, record=before))
+        time.sleep(1.0)
+        rss_before = rss_mb(proc.pid)
+
+        during: list[tuple[float, float, int, bytes]] = []
+
+        async def swap_phase() -> float:
+            loop_task = asyncio.create_task(open_loop(
+                host, port, requests, rate=rate, seconds=args.phase_s,
+                max_requests=args.max_requests, record=during))
+            await asyncio.sleep(args.phase_s / 4)
+            promoted = time.perf_counter()
+            await asyncio.get_running_loop().run_in_executor(None, lambda: registry.promote(
+                "load", "v2", by="load-test", force=True, reason="load test: hot swap"))
+            await loop_task
+            return promoted
+
+        promoted_at = asyncio.run(swap_phase())
+        # the server says when the swap finished (its reload log line); from here, RSS
+        swapped_at = None
+        for _ in range(120):
+            if http_get(base + "/v1/model", key)[1].get("model_version") == new_version:
+                swapped_at = time.perf_counter()
+                break
+            time.sleep(0.25)
+        rss_after = []
+        for _ in range(30):
+            time.sleep(1.0)
+            rss_after.append(round(rss_mb(proc.pid), 1))
+    finally:
+        results["server_exit_code"] = stop_server(proc)
+        results["server_log_tail"] = (tmp / "server.log").read_text(errors="replace")[-2000:]
+
+    def summary(rows: list[tuple[float, float, int, bytes]]) -> dict[str, Any]:
+        statuses = Counter(str(r[2]) for r in rows)
+        per_version = Counter(",".join(sorted(answer_versions(r[3]))) for r in rows
+                              if r[2] == 200)
+        return {"requests": len(rows), "statuses": dict(statuses),
+                "answers_by_version": dict(per_version),
+                **percentiles([r[1] for r in rows])}
+
+    results["before"] = summary(before)
+    results["during"] = summary(during)
+    mixed = sum(len(answer_versions(r[3])) > 1 for r in before + during if r[2] == 200)
+    ordered = sorted(during, key=lambda r: r[0])
+    versions = [next(iter(answer_versions(r[3])), "") for r in ordered if r[2] == 200]
+    first_new = versions.index(new_version) if new_version in versions else len(versions)
+    out_of_order = sum(v != old_version for v in versions[:first_new]) + sum(
+        v != new_version for v in versions[first_new:])
+    results.update(mixed_answers=mixed, out_of_order_answers=out_of_order,
+                   swap_seconds=None if swapped_at is None else swapped_at - promoted_at,
+                   rss_mb_before_swap=rss_before, rss_mb_each_second_after=rss_after)
+    p99_before, p99_during = results["before"]["p99_ms"], results["during"]["p99_ms"]
+    back = [i + 1 for i, v in enumerate(rss_after) if v <= rss_before * 1.05]
+    results["rss_back_after_s"] = back[0] if back else None
+    bad = {k: v for k, v in (Counter(results["before"]["statuses"])
+                             + Counter(results["during"]["statuses"])).items() if k != "200"}
+    results["passed"] = {
+        "p99_during_le_2x_before": p99_during <= 2 * p99_before,
+        "only_200": not bad,
+        "one_version_per_answer": mixed == 0,
+        "switched_once": out_of_order == 0 and new_version in versions,
+        "rss_back_within_30s": bool(back),
+    }
+    print(f"hot swap at {rate:.1f} req/s ({results['backend']}): p99 before "
+          f"{p99_before:.1f} ms, during {p99_during:.1f} ms ({p99_during / p99_before:.2f}x, "
+          f"target <= 2x); statuses before {results['before']['statuses']}, during "
+          f"{results['during']['statuses']}; answers during by version "
+          f"{results['during']['answers_by_version']}; swap took "
+          f"{results['swap_seconds'] or float('nan'):.2f} s after the promotion; RSS "
+          f"{rss_before:.0f} MB before, {rss_after[0]:.0f} MB 1 s after, {rss_after[-1]:.0f} MB "
+          f"30 s after (back within 5% after "
+          f"{results['rss_back_after_s']} s)", flush=True)
+    return results
+
+
 def report(args: argparse.Namespace, results: dict[str, Any]) -> int:
     """Print what passed, write ``--json``; the exit code (0: every target met)."""
     print(json.dumps(results.get("passed", {}), indent=2))
@@ -410,9 +557,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracing", action="store_true",
                         help="compare (b)/(a) with OpenTelemetry tracing off and on instead")
     parser.add_argument("--rounds", type=int, default=2, help="with --tracing: rounds")
+    parser.add_argument("--swap", action="store_true",
+                        help="measure a hot swap (registry promotion) under load instead")
     args = parser.parse_args(argv)
-    if args.tracing and args.url:
-        raise SystemExit("--tracing starts its own servers; leave out --url")
+    if (args.tracing or args.swap) and args.url:
+        raise SystemExit("--tracing and --swap start their own servers; leave out --url")
+    if args.tracing and args.swap:
+        raise SystemExit("choose one of --tracing and --swap")
 
     listings = load_listings(Path(args.data))
     rng = random.Random(0)
@@ -431,6 +582,13 @@ def main(argv: list[str] | None = None) -> int:
         signal.alarm(int(args.rounds * 2 * (args.ready_timeout + 3 * args.phase_s + 120)))
         try:
             results.update(tracing_comparison(args, listings, tmp))
+        finally:
+            signal.alarm(0)
+        return report(args, results)
+    if args.swap:
+        signal.alarm(int(args.ready_timeout + 4 * args.phase_s + 300))
+        try:
+            results.update(swap_under_load(args, listings, tmp))
         finally:
             signal.alarm(0)
         return report(args, results)

@@ -8,7 +8,6 @@ dependencies in :mod:`nlp_ip.serve.dependencies`.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import threading
@@ -273,14 +272,16 @@ class ServerState:
             await asyncio.sleep(0.02)
         with self._in_use_lock:
             self._in_use.pop(id(old), None)
-        close = getattr(old, "close", None)
-        if close is not None and self._owns_classifier:
-            close()
-        del old
-        gc.collect()
         from nlp_ip.inference.allocator import release_free_memory
 
-        release_free_memory(min_interval_s=0.0)
+        # the only reference to the old model from here on: the worker drops it
+        holder: list[Any] = [old]
+        del old
+        # Off the event loop. Reference counting frees the model (a full gc.collect()
+        # found nothing left to free in it, and it held the GIL for 0.2-0.3 s per swap,
+        # which stalled every request); the allocator then hands the pages back.
+        await asyncio.get_running_loop().run_in_executor(
+            None, _close_and_release, holder, self._owns_classifier, release_free_memory)
 
     async def _follow_registry(self) -> None:
         """Reload when the registry's production pointer moves (``--registry``)."""
@@ -357,3 +358,13 @@ def _signals(listings: Sequence[Listing], catalog: Path | None) -> list[dict[str
     from nlp_ip.text import extract_signals_batch
 
     return [s.to_dict() for s in extract_signals_batch(listings, catalog_path=catalog)]
+
+
+def _close_and_release(holder: list[Any], owned: bool, release: Callable[..., Any]) -> None:
+    """Close the model in ``holder`` (when the server made it), drop it, trim the heap."""
+    model = holder.pop()
+    close = getattr(model, "close", None)
+    if owned and close is not None:
+        close()
+    del model, close
+    release(min_interval_s=0.0)
