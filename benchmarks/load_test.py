@@ -449,11 +449,11 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
             return promoted
 
         promoted_at = asyncio.run(swap_phase())
-        # the server says when the swap finished (its reload log line); from here, RSS
-        swapped_at = None
-        for _ in range(120):
+        first_new = [r[0] + r[1] for r in during
+                     if r[2] == 200 and new_version in answer_versions(r[3])]
+        swapped_at = min(first_new) if first_new else None  # the first answer from v2
+        for _ in range(120):  # from the server's switch on, RSS each second
             if http_get(base + "/v1/model", key)[1].get("model_version") == new_version:
-                swapped_at = time.perf_counter()
                 break
             time.sleep(0.25)
         rss_after = []
@@ -499,7 +499,7 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
           f"{p99_before:.1f} ms, during {p99_during:.1f} ms ({p99_during / p99_before:.2f}x, "
           f"target <= 2x); statuses before {results['before']['statuses']}, during "
           f"{results['during']['statuses']}; answers during by version "
-          f"{results['during']['answers_by_version']}; swap took "
+          f"{results['during']['answers_by_version']}; first answer from v2 "
           f"{results['swap_seconds'] or float('nan'):.2f} s after the promotion; RSS "
           f"{rss_before:.0f} MB before, {rss_after[0]:.0f} MB 1 s after, {rss_after[-1]:.0f} MB "
           f"30 s after (back within 5% after "
