@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from nlp_ip.brands import default_catalog_path
-from nlp_ip.text.pipeline import _BuiltOnce, get_matcher, get_pipeline
+from nlp_ip.text.pipeline import get_matcher, get_pipeline
+from nlp_ip.text.shared import BuiltOnce
 
 
 def test_copies_of_one_catalog_share_one_pipeline(tmp_path: Path) -> None:
@@ -28,7 +29,7 @@ def test_copies_of_one_catalog_share_one_pipeline(tmp_path: Path) -> None:
 
 
 def test_a_slow_build_blocks_only_its_own_key() -> None:
-    cache: _BuiltOnce[str] = _BuiltOnce(maxsize=4)
+    cache: BuiltOnce[str] = BuiltOnce(maxsize=4)
     cache.get("old", lambda: "old pipeline")
     started, release = threading.Event(), threading.Event()
     built: list[str] = []
@@ -55,7 +56,7 @@ def test_a_slow_build_blocks_only_its_own_key() -> None:
 
 
 def test_a_failed_build_is_retried_and_the_oldest_entry_is_evicted() -> None:
-    cache: _BuiltOnce[int] = _BuiltOnce(maxsize=2)
+    cache: BuiltOnce[int] = BuiltOnce(maxsize=2)
 
     def broken() -> int:
         raise ValueError("catalog does not validate")

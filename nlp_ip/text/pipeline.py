@@ -38,14 +38,10 @@ made from plain text (``nlp("...")``) is read as a title.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -61,6 +57,7 @@ from nlp_ip.text.matching import (
     mention_is_obfuscated,
 )
 from nlp_ip.text.normalize import NormalizedText, normalize
+from nlp_ip.text.shared import BuiltOnce, catalog_key
 from nlp_ip.text.signals import FAR_BELOW_RATIO, BrandMention, Cue, PriceCheck, check_price
 
 # Importing the tokenizer registers it with spaCy; kept importable from here too.
@@ -162,82 +159,13 @@ def _resolve_path(catalog_path: str | Path | None) -> str:
     return str(path.resolve())
 
 
-T = TypeVar("T")
-
-
-class _BuiltOnce(Generic[T]):
-    """Objects built once per key and shared, newest kept (``maxsize``).
-
-    A build holds only its own key's lock: while a server loads a new model version
-    (whose catalog may be new), the version still serving keeps getting its pipeline
-    at once instead of waiting behind a build of seconds.
-    """
-
-    def __init__(self, maxsize: int) -> None:
-        self._maxsize = maxsize
-        self._lock = threading.Lock()
-        self._built: OrderedDict[Hashable, T] = OrderedDict()
-        self._building: dict[Hashable, threading.Lock] = {}
-
-    def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._built:
-                self._built.move_to_end(key)
-                return self._built[key]
-            key_lock = self._building.setdefault(key, threading.Lock())
-        with key_lock:
-            with self._lock:
-                if key in self._built:  # built while this thread waited
-                    return self._built[key]
-            try:
-                value = build()
-            finally:
-                with self._lock:
-                    self._building.pop(key, None)
-            with self._lock:
-                self._built[key] = value
-                while len(self._built) > self._maxsize:
-                    self._built.popitem(last=False)
-            return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._built.clear()
-
-
-_DIGESTS: dict[str, tuple[int, int, str]] = {}
-_DIGESTS_LOCK = threading.Lock()
-
-
-def _catalog_key(path: str) -> str:
-    """The catalog's content digest (re-read only when its size or mtime changes).
-
-    Compiled matchers and pipelines are shared by content, not path: each model folder
-    carries its own copy of the catalog, and a new version of a model usually carries
-    the same bytes as the one it replaces.
-    """
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return f"path:{path}"  # load_catalog reports the missing file
-    with _DIGESTS_LOCK:
-        known = _DIGESTS.get(path)
-    if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
-        return known[2]
-    with open(path, "rb") as handle:
-        digest = "sha256:" + hashlib.sha256(handle.read()).hexdigest()
-    with _DIGESTS_LOCK:
-        _DIGESTS[path] = (stat.st_mtime_ns, stat.st_size, digest)
-    return digest
-
-
-_MATCHERS: _BuiltOnce[SignalMatcher] = _BuiltOnce(maxsize=8)
+_MATCHERS: BuiltOnce[SignalMatcher] = BuiltOnce(maxsize=8)
 
 
 def get_matcher(catalog_path: str | Path | None = None, *, window: int = 6) -> SignalMatcher:
     """The compiled matcher for a catalog (built once per catalog content and window)."""
     path = _resolve_path(catalog_path)
-    return _MATCHERS.get((_catalog_key(path), window),
+    return _MATCHERS.get((catalog_key(path), window),
                          lambda: SignalMatcher(load_catalog(path), window=window))
 
 
@@ -559,14 +487,14 @@ def build_pipeline(
     return nlp
 
 
-_PIPELINES: _BuiltOnce[Language] = _BuiltOnce(maxsize=8)
+_PIPELINES: BuiltOnce[Language] = BuiltOnce(maxsize=8)
 
 
 def get_pipeline(catalog_path: str | Path | None = None, *, window: int = 6) -> Language:
     """The shared pipeline for ``catalog_path`` (built once per catalog content and window;
     a build for one catalog never blocks callers that use another)."""
     path = _resolve_path(catalog_path)
-    return _PIPELINES.get((_catalog_key(path), window),
+    return _PIPELINES.get((catalog_key(path), window),
                           lambda: build_pipeline(path, window=window))
 
 
