@@ -165,3 +165,54 @@ def memory_spans() -> Any:
     trace.set_tracer_provider(provider)
     assert trace.get_tracer_provider() is provider, "another tracer provider was set first"
     return exporter
+
+
+async def classify_loop(client: httpx.AsyncClient, listings: list[Any], stop: asyncio.Event,
+                        seen: list[tuple[int, set[str]]]) -> None:
+    """POST ``listings`` until ``stop``; record (status, versions named in the answer)."""
+    while not stop.is_set():
+        answer = await client.post("/v1/classify", json={"listings": listings})
+        body = answer.json()
+        versions = {p["model_version"] for p in body.get("predictions", [])}
+        if answer.status_code == 200:
+            versions.add(body["model_version"])
+        seen.append((answer.status_code, versions))
+
+
+async def swap_under_requests(client: httpx.AsyncClient, listings: list[Any],
+                              promote: Callable[[], Any], new_version: str
+                              ) -> tuple[list[tuple[int, set[str]]], int]:
+    """Send requests continuously, call ``promote`` once some are answered, and keep going
+    until answers come from ``new_version``; the answers and how many came before it."""
+    seen: list[tuple[int, set[str]]] = []
+    stop = asyncio.Event()
+    loop = asyncio.create_task(classify_loop(client, listings, stop, seen))
+    for _ in range(1200):  # some answers from the old version first (slow machines included)
+        if len(seen) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    before = len(seen)
+    promote()
+    for _ in range(1200):  # a follower polls, then loads and warms the new version
+        await asyncio.sleep(0.05)
+        if seen and seen[-1][1] == {new_version}:
+            break
+    after = len(seen)
+    for _ in range(1200):
+        if len(seen) >= after + 2:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await loop
+    return seen, before
+
+
+def assert_one_clean_switch(seen: list[tuple[int, set[str]]], before: int, old: str,
+                            new: str) -> None:
+    """No failed request, one version per answer, old answers then new ones, once."""
+    assert before > 0 and len(seen) > before
+    assert all(status == 200 for status, _ in seen), [s for s, _ in seen if s != 200]
+    assert all(len(versions) == 1 for _, versions in seen)  # never a mix in one answer
+    order = [next(iter(v)) for _, v in seen]
+    switch = order.index(new)
+    assert set(order[:switch]) == {old} and set(order[switch:]) == {new}

@@ -11,14 +11,12 @@ learns nothing, so its candidate would be indistinguishable).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from review_support import PASSWORD
-from serve_helpers import asgi_client, make_key
+from serve_helpers import asgi_client, assert_one_clean_switch, make_key, swap_under_requests
 
 import nlp_ip.cli
 from nlp_ip.cli import main
@@ -77,17 +75,6 @@ def _decide_through_the_workbench(db: Path, truth: dict[str, str]) -> int:
             assert answer.json()["duplicate"] is False
             decided += 1
     return decided
-
-
-async def _client_loop(client: Any, stop: asyncio.Event, seen: list[tuple[int, set[str]]]
-                       ) -> None:
-    while not stop.is_set():
-        answer = await client.post("/v1/classify", json={"listings": LISTINGS})
-        body = answer.json()
-        versions = {p["model_version"] for p in body.get("predictions", [])}
-        if answer.status_code == 200:
-            versions.add(body["model_version"])
-        seen.append((answer.status_code, versions))
 
 
 @pytest.mark.anyio
@@ -151,35 +138,15 @@ async def test_review_retrain_gate_promote_and_hot_swap(
     app = create_app(ServeSettings(model=Path("clf"), registry=registry.root,
                                    registry_poll_s=0.2, backend="auto", api_keys_file=keys,
                                    max_wait_ms=2))
-    seen: list[tuple[int, set[str]]] = []
     async with asgi_client(app, key) as client:
         assert app.state.nlp.ready, app.state.nlp.load_error
-        stop = asyncio.Event()
-        loop = asyncio.create_task(_client_loop(client, stop, seen))
-        for _ in range(1200):
-            if len(seen) >= 3:
-                break
-            await asyncio.sleep(0.05)
-        before = len(seen)
-        assert main(["models", "promote", "clf", "v2", "--registry", str(registry.root),
-                     "--by", "ana"]) == 0  # the gate passed: no --force needed
-        for _ in range(1200):
-            await asyncio.sleep(0.05)
-            if seen and seen[-1][1] == {new_version}:
-                break
-        after = len(seen)
-        for _ in range(1200):
-            if len(seen) >= after + 2:
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await loop
+
+        def promote() -> None:  # the gate passed: no --force needed
+            assert main(["models", "promote", "clf", "v2", "--registry", str(registry.root),
+                         "--by", "ana"]) == 0
+
+        seen, before = await swap_under_requests(client, LISTINGS, promote, new_version)
         info = (await client.get("/v1/model")).json()
-    assert before > 0 and len(seen) > before
-    assert all(status == 200 for status, _ in seen), [s for s, _ in seen if s != 200]
-    assert all(len(versions) == 1 for _, versions in seen)  # never a mix within one answer
-    order = [next(iter(v)) for _, v in seen]
-    switch = order.index(new_version)
-    assert set(order[:switch]) == {old_version} and set(order[switch:]) == {new_version}
+    assert_one_clean_switch(seen, before, old_version, new_version)
     assert info["model_version"] == new_version
     assert registry.stage("clf") == "v2"

@@ -3,13 +3,12 @@ downtime; every answer comes from one version; a failed reload leaves the old on
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_helpers import asgi_client, make_key
+from serve_helpers import asgi_client, assert_one_clean_switch, make_key, swap_under_requests
 
 from nlp_ip.artifact import update_meta
 from nlp_ip.errors import ModelLoadError
@@ -45,55 +44,21 @@ def _keys(tmp_path: Path) -> tuple[Path, str, str]:
     return keys, make_key(keys, "tool"), make_key(keys, "ops", ("admin",))
 
 
-async def _client_loop(client: Any, stop: asyncio.Event, seen: list[tuple[int, set[str]]]
-                       ) -> None:
-    while not stop.is_set():
-        answer = await client.post("/v1/classify", json={"listings": LISTINGS})
-        body = answer.json()
-        versions = {p["model_version"] for p in body.get("predictions", [])}
-        if answer.status_code == 200:
-            versions.add(body["model_version"])
-        seen.append((answer.status_code, versions))
-
-
 async def test_promotion_swaps_the_served_version_without_failed_requests(
         registry: Registry, tmp_path: Path) -> None:
     keys, key, admin = _keys(tmp_path)
     app = create_app(ServeSettings(model=Path("listings"), registry=registry.root,
                                    registry_poll_s=0.2, backend="torch-fp32",
                                    api_keys_file=keys, max_wait_ms=2))
-    seen: list[tuple[int, set[str]]] = []
     async with asgi_client(app, key) as client:
         assert app.state.nlp.ready, app.state.nlp.load_error
-        stop = asyncio.Event()
-        loop = asyncio.create_task(_client_loop(client, stop, seen))
-        for _ in range(1200):  # some answers from v1 first (slow machines included)
-            if len(seen) >= 3:
-                break
-            await asyncio.sleep(0.05)
-        before = len(seen)
-        registry.promote("listings", "v2", stage="production", by="test", force=True,
-                         reason="hot-swap test")
-        for _ in range(1200):  # the follower polls every 0.2 s, then loads and warms v2
-            await asyncio.sleep(0.05)
-            if seen and seen[-1][1] == {"tiny-v2"}:
-                break
-        after = len(seen)
-        for _ in range(1200):
-            if len(seen) >= after + 2:
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await loop
+        seen, before = await swap_under_requests(
+            client, LISTINGS, lambda: registry.promote("listings", "v2", stage="production",
+                                                       by="test", force=True,
+                                                       reason="hot-swap test"), "tiny-v2")
         info = (await client.get("/v1/model")).json()
         metrics = (await client.get("/metrics", headers={"Authorization": f"Bearer {admin}"}))
-    assert before > 0 and len(seen) > before
-    assert all(status == 200 for status, _ in seen), [s for s, _ in seen if s != 200]
-    assert all(len(versions) == 1 for _, versions in seen)  # never a mix in one answer
-    order = [next(iter(v)) for _, v in seen]
-    assert set(order) == {"tiny-v1", "tiny-v2"}
-    switch = order.index("tiny-v2")
-    assert set(order[:switch]) == {"tiny-v1"} and set(order[switch:]) == {"tiny-v2"}
+    assert_one_clean_switch(seen, before, "tiny-v1", "tiny-v2")
     assert info["model_version"] == "tiny-v2"
     assert metrics.status_code == 403  # the admin key has no metrics scope
 
