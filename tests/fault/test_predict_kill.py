@@ -72,11 +72,15 @@ def test_predict_survives_random_kills(tfidf_model: Path, tmp_path: Path) -> Non
     assert stats["kills"] >= 2 and stats["completed_runs"] >= 1
 
 
+CYCLES = int(os.environ.get("NLP_IP_FAULT_CYCLES", "100"))
+
+
 @pytest.mark.slow
+@pytest.mark.timeout(120 + 15 * CYCLES)  # about 8 s a cycle on 2 cores; the default is 600 s
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_predict_survives_many_random_kills(tfidf_model: Path, tmp_path: Path,
                                             fmt: str) -> None:
-    cycles = int(os.environ.get("NLP_IP_FAULT_CYCLES", "100"))
+    cycles = CYCLES
     stats = kill_resume_cycles(tfidf_model, tmp_path, fmt, cycles=cycles, seed=2026)
     print(f"{fmt}: {stats}")  # reported by -s; the assertions are in the cycles
     assert stats["kills"] >= cycles
