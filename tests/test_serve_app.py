@@ -282,7 +282,7 @@ async def test_explain_adds_signals(keys_file: Path, key: str,
         assert r.json()["error"]["details"][0]["field"] == "explain"
 
 
-async def test_explain_over_max_explain_listings_gets_422_naming_the_setting(
+async def test_explain_over_max_explain_listings_gets_413_naming_the_setting(
         keys_file: Path, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression: ?explain=true took any number of listings per request."""
     import nlp_ip.serve.state as state_module
@@ -291,7 +291,8 @@ async def test_explain_over_max_explain_listings_gets_422_naming_the_setting(
     app = create_app(settings(keys_file, max_explain_listings=2), FakeClassifier())
     async with asgi_client(app, key) as client:
         r = await client.post("/v1/classify?explain=true", json={"listings": ["a", "b", "c"]})
-        assert r.status_code == 422, r.text
+        assert r.status_code == 413, r.text  # a size limit, like max_listings
+        assert r.json()["error"]["code"] == "input_too_large"
         detail = r.json()["error"]["details"][0]
         assert detail["field"] == "listings" and "max_explain_listings" in detail["message"]
         assert (await client.post("/v1/classify?explain=true",

@@ -17,7 +17,7 @@ import anyio.to_thread
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from nlp_ip.errors import AuthenticationError, FieldError, InputTooLargeError, InvalidInputError
+from nlp_ip.errors import AuthenticationError, FieldError, InputTooLargeError
 from nlp_ip.serve.keys import KeyRecord, KeyStore
 from nlp_ip.serve.schemas import ListingIn, classify_request_model
 from nlp_ip.serve.state import ServerState
@@ -114,8 +114,8 @@ async def admitted_listings(
     body = await read_body(request, settings.max_body_bytes)
     listings = classify_request_model(settings.max_listings).from_json(body).listings
     if admission.explain and len(listings) > settings.max_explain_listings:
-        limit = settings.max_explain_listings
-        raise InvalidInputError(
+        limit = settings.max_explain_listings  # a size limit: 413, as max_listings is
+        raise InputTooLargeError(
             f"{len(listings)} listings with explain=true; the limit is {limit} "
             "(max_explain_listings). Send fewer listings, or leave out explain=true",
             [FieldError("listings", f"has {len(listings)} items; with explain=true the limit "

@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PositiveInt,
@@ -98,12 +99,21 @@ _SEQUENCE = {"type": "array", "minItems": 1, "maxItems": 2,
              "description": "[title] or a pair [title, description]"}
 
 
+def _integral_float_to_int(value: Any) -> Any:
+    """3.0 -> 3 (JSON numbers with no fraction are integers); anything else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class HubParameters(BaseModel):
     """What ``huggingface_hub.InferenceClient.text_classification`` sends."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    top_k: PositiveInt | None = Field(default=None, description="keep the best k labels")
+    # JSON Schema's "integer" includes 3.0; strict pydantic would refuse it
+    top_k: Annotated[PositiveInt | None, BeforeValidator(_integral_float_to_int)] = Field(
+        default=None, description="keep the best k labels")
     function_to_apply: Literal["softmax", "none"] | None = Field(
         default=None, description="softmax: probabilities (default); none: log-probabilities")
 
