@@ -140,11 +140,16 @@ def default_catalog_path() -> Path:
 def load_catalog(path: str | os.PathLike[str] | None = None) -> BrandCatalog:
     """Read and validate a brand catalog (cached per path)."""
     resolved = Path(path) if path is not None else default_catalog_path()
-    return _load_catalog_cached(str(resolved.resolve()))
+    try:  # a file edited in place is read again
+        stat = resolved.stat()
+        version: tuple[int, int] = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = (0, 0)  # reported as missing below
+    return _load_catalog_cached(str(resolved.resolve()), version)
 
 
 @lru_cache(maxsize=8)
-def _load_catalog_cached(path: str) -> BrandCatalog:
+def _load_catalog_cached(path: str, version: tuple[int, int]) -> BrandCatalog:
     file = Path(path)
     if not file.is_file():
         raise ConfigError(

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp_ip.brands import default_catalog_path
+from nlp_ip.brands import default_catalog_path, load_catalog
+from nlp_ip.text.extract import extract_signals
 from nlp_ip.text.pipeline import get_matcher, get_pipeline
 from nlp_ip.text.shared import BuiltOnce
 
@@ -23,9 +24,18 @@ def test_copies_of_one_catalog_share_one_pipeline(tmp_path: Path) -> None:
         shutil.copyfile(default_catalog_path(), copy)
     assert get_pipeline(a) is get_pipeline(b)
     assert get_matcher(a) is get_matcher(b)
-    # another catalog is another pipeline
-    b.write_text(b.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    # a catalog edited in place is read again and gets a pipeline of its own
+    assert "Zorblaxx Atelier" not in {brand.name for brand in load_catalog(b).brands}
+    text = b.read_text(encoding="utf-8")
+    assert "\nbrands:\n" in text
+    entry = ("\nbrands:\n  - name: Zorblaxx Atelier\n    category: luxury_fashion\n"
+             "    aliases: [Zorblaxx]\n    context_words: [tote, bag]\n    goods: [tote]\n"
+             "    price_range: {min: 100, max: 900, currency: USD}\n")
+    b.write_text(text.replace("\nbrands:\n", entry, 1), encoding="utf-8")
     assert get_pipeline(b) is not get_pipeline(a)
+    found = {m.brand for m in extract_signals("Zorblaxx Atelier tote", catalog_path=b).brands}
+    assert found == {"Zorblaxx Atelier"}
+    assert not extract_signals("Zorblaxx Atelier tote", catalog_path=a).brands
 
 
 def test_a_slow_build_blocks_only_its_own_key() -> None:
