@@ -28,6 +28,9 @@ class GenerateSpec(_Strict):
 
     n: int = Field(default=16000, ge=100)
     seed: int = 13
+    #: Share of train rows written as minimal pairs: one listing twice, with the fact that
+    #: decides its label toggled (nlp_ip_train/datagen/pairs.py). 0 writes none.
+    pairs: float = Field(default=0.0, ge=0.0, le=0.5)
 
 
 class ExtraFile(_Strict):

@@ -65,11 +65,13 @@ def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,
     """
     from nlp_ip_train.datagen.generator import GENERATOR_VERSION, build_corpus
 
+    pairs = f":pairs={spec.pairs}" if spec.pairs else ""  # corpora without pairs keep their key
     key = hashlib.sha256(
         f"{spec.n}:{spec.seed}:{GENERATOR_VERSION}:{file_sha256(brands_path)}:"
-        f"{file_sha256(seed_path) if seed_path and seed_path.is_file() else '-'}".encode()
+        f"{file_sha256(seed_path) if seed_path and seed_path.is_file() else '-'}{pairs}".encode()
     ).hexdigest()[:12]
-    folder = Path(cache_dir) / f"corpus-n{spec.n}-s{spec.seed}-{key}"
+    name = f"corpus-n{spec.n}-s{spec.seed}" + (f"-p{spec.pairs:g}" if spec.pairs else "")
+    folder = Path(cache_dir) / f"{name}-{key}"
     if (folder / "train.jsonl").is_file() and (folder / "test.jsonl").is_file():
         logger.info("using cached corpus %s", folder)
         return folder
@@ -78,7 +80,7 @@ def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,
     with atomic_folder(folder, keep_existing=True) as tmp:
         build_corpus(load_catalog(brands_path), spec.n, spec.seed, tmp,
                      seed_path=seed_path if seed_path and seed_path.is_file() else None,
-                     audit=False)
+                     audit=False, pairs=spec.pairs)
     return folder
 
 
@@ -186,13 +188,28 @@ def _stratified_sample(rows: list[Example], n: int, rng: random.Random) -> list[
     rest = [r for r in rows if r.origin == "generated"]
     if len(priority) >= n:
         return rng.sample(priority, n)
-    by_label: dict[str, list[Example]] = {}
-    for row in rest:
-        by_label.setdefault(str(row.listing.label), []).append(row)
     budget = n - len(priority)
+    # minimal pairs (data.generate.pairs) are kept or dropped whole, in their share of the rows
+    pairs: dict[str, list[Example]] = {}
+    singles: list[Example] = []
+    for row in rest:
+        group = row.listing.metadata.get("pair_group")
+        if group:
+            pairs.setdefault(str(group), []).append(row)
+        else:
+            singles.append(row)
     picked: list[Example] = []
+    if pairs:
+        pair_rows = sum(len(rows) for rows in pairs.values())
+        keep = min(len(pairs), round(budget * pair_rows / len(rest)) // 2)
+        for group in rng.sample(sorted(pairs), keep):
+            picked.extend(pairs[group])
+    by_label: dict[str, list[Example]] = {}
+    for row in singles:
+        by_label.setdefault(str(row.listing.label), []).append(row)
+    single_budget = budget - len(picked)
     for label_rows in by_label.values():
-        share = round(budget * len(label_rows) / len(rest))
+        share = round(single_budget * len(label_rows) / max(1, len(singles)))
         picked.extend(rng.sample(label_rows, min(share, len(label_rows))))
     out = priority + picked
     rng.shuffle(out)

@@ -63,6 +63,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="share of brands held out of train for test (validation gets 2/3 as many; "
         "default 0.15)",
     )
+    gen.add_argument(
+        "--pairs",
+        type=float,
+        default=0.0,
+        help="share of train rows written as minimal pairs: one listing twice, with the fact "
+        "that decides its label toggled (0 to 0.5; default 0: none)",
+    )
     gen.set_defaults(func=_generate)
 
     val = sub.add_parser(
@@ -96,6 +103,9 @@ def _generate(args: Any) -> int:
                 file=sys.stderr,
             )
             return 2
+    if not 0.0 <= args.pairs <= 0.5:
+        print(f"error: --pairs must be between 0 and 0.5, got {args.pairs}", file=sys.stderr)
+        return 2
     holdout = HoldoutSpec(
         brands_test=args.brand_holdout,
         brands_validation=args.brand_holdout * 2 / 3,
@@ -112,6 +122,7 @@ def _generate(args: Any) -> int:
         seed_path=args.seed_listings,
         audit=not args.no_audit,
         holdout=holdout,
+        pairs=args.pairs,
     )
     elapsed = time.perf_counter() - start
     sizes = {name: s["rows"] for name, s in stats["splits"].items()}

@@ -27,9 +27,10 @@ from typing import Any
 
 from nlp_ip.brands import Brand, BrandCatalog
 from nlp_ip.labels import LABELS, Label
-from nlp_ip_train.datagen.context import RATES, Ctx
+from nlp_ip_train.datagen.context import RATES, Ctx, Draft
 from nlp_ip_train.datagen.families import Family
 from nlp_ip_train.datagen.obfuscate import OBFUSCATION_KINDS
+from nlp_ip_train.datagen.pairs import MIN_WORD_OVERLAP, make_pair, pair_edit, word_overlap
 from nlp_ip_train.datagen.splits import (
     SPLITS,
     HoldoutSpec,
@@ -40,7 +41,7 @@ from nlp_ip_train.datagen.splits import (
     normalize_text,
     plan_splits,
 )
-from nlp_ip_train.datagen.voices import VOICE_NAMES, VOICES, render
+from nlp_ip_train.datagen.voices import VOICE_NAMES, VOICES, Voice, render
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +120,16 @@ def make_row(sampler: _SplitSampler, label: Label, rng: random.Random) -> dict[s
     voice = VOICES[rng.choice(VOICE_NAMES)]
     ctx = Ctx(rng=rng, lang_title=lang_title, lang_desc=lang_desc, split_brands=sampler.brands)
     draft = fam.build(ctx, brand)
+    row = _rendered_row(draft, ctx, voice, label, fam.id, fam.scenario, fam.difficulty)
+    row["source_brand"] = brand.name if brand is not None else None
+    return row
+
+
+def _rendered_row(draft: Draft, ctx: Ctx, voice: Voice, label: Label, family: str,
+                  scenario: str, difficulty: str) -> dict[str, Any]:
+    """A corpus row: ``draft`` rendered in ``voice`` (``source_brand`` is set by the caller)."""
     out = render(draft, ctx, voice)
-    difficulty = "hard" if fam.difficulty == "hard" or draft.obfuscation else "easy"
+    hard = difficulty == "hard" or draft.obfuscation
     return {
         "id": None,
         "title": out.title,
@@ -129,15 +138,34 @@ def make_row(sampler: _SplitSampler, label: Label, rng: random.Random) -> dict[s
         "currency": out.currency,
         "brand": draft.brand_field,
         "label": label.value,
-        "language": language_tag(lang_title, lang_desc),
+        "language": language_tag(ctx.lang_title, ctx.lang_desc),
         "marketplace": voice.name,
-        "family": fam.id,
-        "scenario": fam.scenario,
+        "family": family,
+        "scenario": scenario,
         "obfuscation": draft.obfuscation,
-        "difficulty": difficulty,
-        "source_brand": brand.name if brand is not None else None,
+        "difficulty": "hard" if hard else "easy",
+        "source_brand": None,
         "generator_version": GENERATOR_VERSION,
     }
+
+
+def make_pair_rows(sampler: _SplitSampler, index: int, rng: random.Random
+                   ) -> list[dict[str, Any]]:
+    """The two rows of the ``index``-th minimal pair (see :mod:`.pairs`); [] when no brand
+    of the split fits any edit."""
+    edit = pair_edit(index, sampler.brands)
+    if edit is None:
+        return []
+    languages = _draw_language(rng)
+    voice = VOICES[rng.choice(VOICE_NAMES)]
+
+    def render_row(draft: Draft, ctx: Ctx, voice: Voice, label: Label) -> dict[str, Any]:
+        row = _rendered_row(draft, ctx, voice, label, f"pair.{edit.name}", "minimal_pair",
+                            "hard")
+        row["pair_edit"] = edit.name
+        return row
+
+    return list(make_pair(edit, sampler.brands, rng, render_row, languages, voice))
 
 
 def _quotas(n: int, proportions: Mapping[str, float]) -> dict[str, int]:
@@ -183,6 +211,35 @@ def _generate_split(
     return rows
 
 
+def _generate_pairs(sampler: _SplitSampler, n_pairs: int, seed: int, blocked: set[str]
+                    ) -> list[dict[str, Any]]:
+    """``n_pairs`` minimal pairs (two rows each, sharing a ``pair_group``), cycling through
+    the edits so every label is written equally often; a pair whose either row repeats an
+    earlier text is drawn again."""
+    rows: list[dict[str, Any]] = []
+    made, attempt = 0, 0
+    while made < n_pairs:
+        if attempt > n_pairs * 20 + 200:
+            raise RuntimeError(f"could not make {n_pairs} distinct minimal pairs (only {made}); "
+                               "the catalog is too small for this share of pairs")
+        rng = random.Random(f"{seed}:pairs:{attempt}")
+        attempt += 1
+        pair = make_pair_rows(sampler, made, rng)
+        if not pair:
+            raise ValueError("no brand of the train split fits any minimal-pair edit")
+        keys = [normalize_text(r["title"], r["description"]) for r in pair]
+        # twins may share their text when the price is the fact that differs
+        same = keys[0] == keys[1] and pair[0]["price"] == pair[1]["price"]
+        if same or any(k in blocked for k in keys) or word_overlap(*pair) < MIN_WORD_OVERLAP:
+            continue
+        blocked.update(keys)
+        for row in pair:
+            row["pair_group"] = f"pair-{seed}-{made:06d}"
+        rows += pair
+        made += 1
+    return rows
+
+
 def load_seed_test(path: str | Path | None) -> tuple[list[dict[str, Any]], str]:
     """Hand-written rows to score and check leakage against, and where they came from.
 
@@ -222,8 +279,13 @@ def generate_corpus(
     holdout: HoldoutSpec | None = None,
     seed_rows: Sequence[Mapping[str, Any]] | None = None,
     return_plan: bool = False,
+    pairs: float = 0.0,
 ) -> dict[str, list[dict[str, Any]]]:
     """Generate ``n`` labeled listings split into train / validation / test.
+
+    ``pairs`` is the share of train rows written as minimal pairs (:mod:`.pairs`: one
+    listing twice, with the fact that decides its label toggled); 0 (the default) writes
+    none and leaves the corpus exactly as before pairs existed.
 
     Deterministic for ``seed`` (and the catalog). Every split is label
     balanced. Validation and test use brands and families held out of train.
@@ -240,9 +302,14 @@ def generate_corpus(
         for r in (seed_rows or [])
     }
     out: dict[str, list[dict[str, Any]]] = {}
+    if not 0.0 <= pairs <= 0.5:
+        raise ValueError(f"pairs must be between 0 and 0.5 (a share of train rows), got {pairs}")
     for split in SPLITS:
         sampler = _SplitSampler(plan, split)
-        rows = _generate_split(sampler, split, sizes[split], seed, blocked)
+        n_pairs = int(sizes[split] * pairs) // 2 if split == "train" else 0
+        rows = _generate_split(sampler, split, sizes[split] - 2 * n_pairs, seed, blocked)
+        if n_pairs:
+            rows += _generate_pairs(sampler, n_pairs, seed, blocked)
         out[split] = rows
     # near-duplicate clean-up: drop validation/test rows close to train (and to seed-test)
     removed = _drop_near_duplicates(out, seed_rows or [], plan, seed, blocked)
@@ -497,12 +564,13 @@ def build_corpus(
     seed_path: str | Path | None = "data/seed/listings.jsonl",
     audit: bool = True,
     holdout: HoldoutSpec | None = None,
+    pairs: float = 0.0,
 ) -> dict[str, Any]:
     """Generate, check, audit and write a corpus; returns its stats."""
     seed_rows, seed_source = load_seed_test(seed_path)
     t0 = time.perf_counter()
     corpus = generate_corpus(
-        catalog, n, seed, seed_rows=seed_rows, return_plan=True, holdout=holdout
+        catalog, n, seed, seed_rows=seed_rows, return_plan=True, holdout=holdout, pairs=pairs
     )
     logger.info("generation took %.1fs", time.perf_counter() - t0)
     plan = corpus.pop("_plan")[0]
@@ -515,6 +583,8 @@ def build_corpus(
         "seed_test_rows": len(seed_rows),
         "proportions": DEFAULT_PROPORTIONS,
     }
+    if pairs:
+        stats["config"]["pairs"] = pairs
     stats["plan"] = {k: plan[k] for k in ("holdout_spec", "brand_share", "family_share")}
     stats["plan"]["held_out_families"] = {s: plan["families"][s] for s in ("validation", "test")}
     stats["plan"]["held_out_brands"] = {s: plan["brands"][s] for s in ("validation", "test")}
