@@ -1,0 +1,139 @@
+"""Compare two models on the same labeled sets, paired: B minus A with bootstrap intervals.
+
+Reads the ``predictions.jsonl`` that ``nlp-ip evaluate`` writes for each model and set,
+and prints, per set: macro-F1 of A and B and the paired-bootstrap interval of B - A
+(rows resampled together); for a contrast set (rows with a ``group`` field in the data
+file) also contrast consistency (share of groups with every member right) with its paired
+interval over groups, and accuracy per edit direction.
+
+    python benchmarks/paired_compare.py \\
+        --set contrast=data/contrast/listings.jsonl:eval/A-contrast:eval/B-contrast \\
+        --set holdout=data/holdout/listings.jsonl:eval/A-holdout:eval/B-holdout
+
+Used for issue 20's keep-or-drop decisions (docs/quality.md, "Minimal pairs").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp_ip.labels import LABEL_NAMES
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
+    scores = []
+    for k in range(len(LABEL_NAMES)):
+        tp = np.sum((p == k) & (y == k))
+        fp = np.sum((p == k) & (y != k))
+        fn = np.sum((p != k) & (y == k))
+        if tp + fp + fn:
+            scores.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _interval(values: list[float]) -> tuple[float, float]:
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def compare_set(data: Path, eval_a: Path, eval_b: Path, *, n_boot: int = 2000,
+                seed: int = 0) -> dict[str, Any]:
+    """Paired comparison of two evaluations of the same data file."""
+    rows = {str(r["id"]): r for r in _jsonl(data)}
+    pred_a = {str(r["id"]): r["predicted"] for r in _jsonl(eval_a / "predictions.jsonl")}
+    pred_b = {str(r["id"]): r["predicted"] for r in _jsonl(eval_b / "predictions.jsonl")}
+    ids = [i for i in pred_a if i in pred_b and i in rows]
+    if not ids:
+        raise SystemExit(f"{eval_a} and {eval_b} share no row id of {data}")
+    index = {name: k for k, name in enumerate(LABEL_NAMES)}
+    y = np.array([index[rows[i]["label"]] for i in ids])
+    a = np.array([index[pred_a[i]] for i in ids])
+    b = np.array([index[pred_b[i]] for i in ids])
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        s = rng.integers(0, len(ids), len(ids))
+        diffs.append(macro_f1(y[s], b[s]) - macro_f1(y[s], a[s]))
+    out: dict[str, Any] = {
+        "rows": len(ids), "macro_f1_a": macro_f1(y, a), "macro_f1_b": macro_f1(y, b),
+        "macro_f1_diff": macro_f1(y, b) - macro_f1(y, a), "macro_f1_diff_ci95": _interval(diffs),
+    }
+    groups: dict[str, list[int]] = defaultdict(list)
+    for k, i in enumerate(ids):
+        if rows[i].get("group"):
+            groups[str(rows[i]["group"])].append(k)
+    if groups:
+        keys = sorted(groups)
+        ok_a = np.array([all(a[k] == y[k] for k in groups[g]) for g in keys], dtype=float)
+        ok_b = np.array([all(b[k] == y[k] for k in groups[g]) for g in keys], dtype=float)
+        gdiffs = []
+        for _ in range(n_boot):
+            s = rng.integers(0, len(keys), len(keys))
+            gdiffs.append(float(ok_b[s].mean() - ok_a[s].mean()))
+        directions: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for g in keys:
+            base = next((k for k in groups[g] if rows[ids[k]].get("role") == "base"), None)
+            if base is None:
+                continue
+            for k in groups[g]:
+                if k == base:
+                    continue
+                name = f"{rows[ids[base]]['label']}->{rows[ids[k]]['label']}"
+                directions[name][0] += 1
+                directions[name][1] += int(a[k] == y[k])
+                directions[name][2] += int(b[k] == y[k])
+        out.update({
+            "groups": len(keys), "consistency_a": float(ok_a.mean()),
+            "consistency_b": float(ok_b.mean()),
+            "consistency_diff_ci95": _interval(gdiffs),
+            "directions": {k: {"n": v[0], "right_a": v[1], "right_b": v[2]}
+                           for k, v in sorted(directions.items())},
+        })
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", action="append", required=True, metavar="NAME=DATA:EVAL_A:EVAL_B",
+                        help="a set name, its data file and the two evaluation folders")
+    parser.add_argument("--bootstrap", type=int, default=2000)
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    print("| set | rows | macro-F1 A | macro-F1 B | B - A (paired 95% CI) | consistency A | "
+          "consistency B | B - A (paired 95% CI) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for spec in args.set:
+        name, _, paths = spec.partition("=")
+        data, eval_a, eval_b = paths.split(":")
+        r = compare_set(Path(data), Path(eval_a), Path(eval_b), n_boot=args.bootstrap)
+        results[name] = r
+        lo, hi = r["macro_f1_diff_ci95"]
+        cons = ("| - | - | - |" if "groups" not in r else
+                f"| {r['consistency_a']:.3f} | {r['consistency_b']:.3f} | "
+                f"{r['consistency_b'] - r['consistency_a']:+.3f} "
+                f"({r['consistency_diff_ci95'][0]:+.3f} to {r['consistency_diff_ci95'][1]:+.3f}) |")
+        print(f"| {name} | {r['rows']} | {r['macro_f1_a']:.3f} | {r['macro_f1_b']:.3f} | "
+              f"{r['macro_f1_diff']:+.3f} ({lo:+.3f} to {hi:+.3f}) {cons}")
+    for name, r in results.items():
+        if r.get("directions"):
+            print(f"\n{name}: edits right, A -> B")
+            for direction, v in r["directions"].items():
+                print(f"  {direction:26s} {v['right_a']:3d} -> {v['right_b']:3d} of {v['n']}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
