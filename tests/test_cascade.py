@@ -112,6 +112,104 @@ def test_fit_keeps_agreement_with_the_full_blend() -> None:
     assert 0 < spec.fitted["skip_rate"] < 1
 
 
+def _synthetic_rows(seed: int = 0, n: int = 800):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 4, n)
+    logits = rng.normal(size=(n, 4))
+    logits[np.arange(n), y] += rng.uniform(0, 6, n)
+    blend = softmax(logits * 1.1)
+    unsure = softmax(logits).max(1) < 0.8
+    flip = unsure & (rng.random(n) < 0.5)
+    blend[flip] = np.roll(blend[flip], 1, axis=1)
+    return y, logits, blend
+
+
+def _brute_force_best(logits, blend, policy, target, min_rows, w):
+    """Every pair of candidate thresholds, for the overall budget (the reference)."""
+    cheap = softmax(logits)
+    top, conf = cheap.argmax(1), cheap.max(1)
+    agree = ((cheap.argmax(1) == blend.argmax(1))
+             & (policy.decide_codes(cheap) == policy.decide_codes(blend)))
+    cands = {}
+    for label in ("infringing", "legitimate"):
+        rows = (top == LABEL2ID[label]) & (conf >= 0.5)
+        levels = [t for t in np.unique(conf[rows]) if (rows & (conf >= t)).sum() >= min_rows]
+        cands[label] = [np.inf, *levels]
+    best = -1.0
+    for ti in cands["infringing"]:
+        for tl in cands["legitimate"]:
+            skip = (((top == LABEL2ID["infringing"]) & (conf >= ti))
+                    | ((top == LABEL2ID["legitimate"]) & (conf >= tl)))
+            if w[skip & ~agree].sum() <= (1 - target) * w.sum() + 1e-9:
+                best = max(best, float(w[skip].sum()))
+    return best
+
+
+def test_an_overall_budget_skips_the_most_rows_that_fit_it_and_more_than_the_skipped_budget():
+    y, logits, blend = _synthetic_rows()
+    policy = DecisionPolicy()
+    w = np.ones(len(y))
+    strict = fit_cascade(logits, 1.0, blend, policy, target_agreement=0.99, min_rows=20)
+    spent = fit_cascade(logits, 1.0, blend, policy, target_agreement=0.99, min_rows=20,
+                        budget="overall")
+    assert spent.fitted["overall_agreement"] >= 0.99
+    assert spent.fitted["skip_rate"] >= strict.fitted["skip_rate"]
+    cheap = softmax(logits)
+    skip = np.zeros(len(y), dtype=bool)
+    for label, t in spent.thresholds.items():
+        skip |= (cheap.argmax(1) == LABEL2ID[label]) & (cheap.max(1) >= t)
+    assert skip.sum() == _brute_force_best(logits, blend, policy, 0.99, 20, w)
+    with pytest.raises(ValueError, match="budget must be one of"):
+        fit_cascade(logits, 1.0, blend, policy, budget="everything")
+
+
+def test_mix_weights_make_a_balanced_set_stand_for_the_traffic_mix():
+    from nlp_ip_train.cascade import mix_weights
+
+    labels = ["legitimate"] * 50 + ["infringing"] * 50 + ["parody"] * 50 + ["lookalike"] * 50
+    w = mix_weights(labels, {"legitimate": 0.85, "lookalike": 0.08, "infringing": 0.05,
+                             "parody": 0.02})
+    assert w.sum() == pytest.approx(200)
+    assert w[:50].sum() / w.sum() == pytest.approx(0.85)
+    assert w[100:150].sum() / w.sum() == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="has no such row"):
+        mix_weights(["legitimate"] * 3, {"legitimate": 0.5, "parody": 0.5})
+    y, logits, blend = _synthetic_rows(1)
+    names = [("infringing", "parody", "lookalike", "legitimate")[k] for k in y]
+    weights = mix_weights(names, {"legitimate": 0.85, "lookalike": 0.08, "infringing": 0.05,
+                                  "parody": 0.02})
+    spec = fit_cascade(logits, 1.0, blend, DecisionPolicy(), target_agreement=0.99,
+                       min_rows=20, budget="overall", weights=weights)
+    assert spec.fitted["overall_agreement"] >= 0.99
+    assert spec.fitted["weighted_skip_rate"] * weights.sum() == pytest.approx(
+        _brute_force_best(logits, blend, DecisionPolicy(), 0.99, 20, weights), rel=1e-3)
+
+
+def test_calibrate_cascade_mix_is_checked(blend_folder: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from nlp_ip.cli import main
+
+    data = tmp_path / "val.jsonl"
+    rows = [json.loads(x) for x in (ROOT / "data" / "seed" / "listings.jsonl")
+            .read_text(encoding="utf-8").splitlines()]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows[:40]), encoding="utf-8")
+    assert main(["calibrate-cascade", "--model", str(blend_folder), "--data", str(data),
+                 "--mix", "legit=1", "--dry-run"]) == 1
+    assert "--mix: 'legit=1' is not LABEL=SHARE" in capsys.readouterr().err
+    assert {r["label"] for r in rows[:40]} == {"legitimate"}
+    assert main(["calibrate-cascade", "--model", str(blend_folder), "--data", str(data),
+                 "--mix", "legitimate=0.5,parody=0.5", "--dry-run"]) == 1
+    assert "names ['parody'] but the data has no such row" in capsys.readouterr().err
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows[::5]), encoding="utf-8")
+    assert main(["calibrate-cascade", "--model", str(blend_folder), "--data", str(data),
+                 "--budget", "overall", "--mix", "legitimate=0.85,lookalike=0.08,"
+                 "infringing=0.05,parody=0.02", "--target-agreement", "0.9",
+                 "--min-rows", "2", "--dry-run"]) == 0
+    fitted = json.loads(capsys.readouterr().out)["fitted"]
+    assert fitted["budget"] == "overall" and fitted["mix"]["legitimate"] == 0.85
+    assert fitted["overall_agreement"] >= 0.9
+
+
 def test_calibrate_cascade_writes_thresholds(blend_folder: Path, tmp_path: Path) -> None:
     from nlp_ip.cli import main
 

@@ -137,12 +137,45 @@ def register_calibrate_cascade(subparsers: Any) -> None:
     parser.add_argument("--target-agreement", type=float, default=0.995)
     parser.add_argument("--min-rows", type=int, default=20,
                         help="a label's threshold must have at least this many rows behind it")
+    parser.add_argument("--budget", choices=("skipped", "overall"), default="skipped",
+                        help="where --target-agreement must hold: among the skipped listings "
+                             "(default, strictest) or over all listings, each answer against "
+                             "the full blend's (the skipped rows' disagreements may then use "
+                             "the whole set's budget)")
+    parser.add_argument("--mix", default=None, metavar="LABEL=SHARE,...",
+                        help="weigh the rows to stand for a traffic mix by true label, e.g. "
+                             "legitimate=0.85,lookalike=0.08,infringing=0.05,parody=0.02 "
+                             "(default: the rows as they are)")
     parser.add_argument("--enable", action="store_true",
                         help="make the cascade the folder's default (else it runs only when "
                              "asked: nlp-ip predict --cascade, serve --cascade)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the result without writing nlp_ip.json")
     parser.set_defaults(func=calibrate_cascade_cli)
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``legitimate=0.85,lookalike=0.08`` -> a label -> share mapping (checked)."""
+    from nlp_ip.errors import InvalidInputError
+    from nlp_ip.labels import LABEL_NAMES
+
+    mix: dict[str, float] = {}
+    for part in text.split(","):
+        label, sep, share = part.strip().partition("=")
+        if not sep or label not in LABEL_NAMES:
+            raise InvalidInputError(f"--mix: {part.strip()!r} is not LABEL=SHARE with LABEL one "
+                                    f"of {', '.join(LABEL_NAMES)}")
+        try:
+            value = float(share)
+        except ValueError:
+            raise InvalidInputError(f"--mix: the share of {label} must be a number, got "
+                                    f"{share!r}") from None
+        if not 0.0 <= value <= 1.0:
+            raise InvalidInputError(f"--mix: the share of {label} must be in [0, 1], got {value}")
+        mix[label] = value
+    if sum(mix.values()) <= 0:
+        raise InvalidInputError("--mix: at least one share must be above 0")
+    return mix
 
 
 def calibrate_cascade_cli(args: argparse.Namespace) -> int:
@@ -156,7 +189,8 @@ def calibrate_cascade_cli(args: argparse.Namespace) -> int:
     spec = calibrate_model_cascade(args.model, args.data, split=args.split,
                                    target_agreement=args.target_agreement,
                                    min_rows=args.min_rows, enable=args.enable,
-                                   write=not args.dry_run)
+                                   write=not args.dry_run, budget=args.budget,
+                                   mix=parse_mix(args.mix) if args.mix else None)
     print(json.dumps(spec.model_dump(mode="json"), indent=2))
     print("(dry run: nothing written)" if args.dry_run
           else f"cascade written to {args.model / 'nlp_ip.json'}", file=sys.stderr)

@@ -186,18 +186,20 @@ def calibrate_model_policy(model_dir: str | Path, data: Sequence[str | Path], *,
 def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *,
                             split: str | None = None, target_agreement: float = 0.995,
                             min_rows: int = 20, enable: bool = False,
-                            write: bool = True) -> Any:
+                            write: bool = True, budget: str = "skipped",
+                            mix: dict[str, float] | None = None) -> Any:
     """Fit the cascade thresholds of the blend folder ``model_dir`` on held-out ``data``.
 
     Stores them in ``nlp_ip.json`` (``blend.cascade``) unless ``write=False``;
-    ``enable`` makes the cascade the folder's default. Returns the
-    :class:`~nlp_ip.artifact.CascadeMeta`.
+    ``enable`` makes the cascade the folder's default. ``budget`` and ``mix``: see
+    :func:`nlp_ip_train.cascade.fit_cascade` and :func:`~nlp_ip_train.cascade.mix_weights`.
+    Returns the :class:`~nlp_ip.artifact.CascadeMeta`.
     """
     from nlp_ip.artifact import read_meta, update_meta
     from nlp_ip.inference import ListingClassifier
     from nlp_ip.text import build_model_inputs
     from nlp_ip.tfidf import TfidfScorer
-    from nlp_ip_train.cascade import fit_cascade
+    from nlp_ip_train.cascade import fit_cascade, mix_weights
 
     folder = Path(model_dir)
     meta = read_meta(folder)
@@ -211,10 +213,17 @@ def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *
     texts = build_model_inputs(listings, hints=meta.text.hints,
                                catalog_path=catalog if catalog.is_file() else None)
     tfidf = TfidfScorer.load(folder).logits(texts)
+    try:
+        weights = (mix_weights([str(x.label) for x in listings], mix) if mix else None)
+    except ValueError as exc:
+        raise InvalidInputError(f"--mix: {exc}") from None
     spec = fit_cascade(tfidf, meta.blend.tfidf_temperature, blend_probs, meta.policy,
-                       target_agreement=target_agreement, min_rows=min_rows)
+                       target_agreement=target_agreement, min_rows=min_rows, budget=budget,
+                       weights=weights)
     spec.enabled = enable
     spec.fitted["data"] = {"path": [str(d) for d in data], "split": split, "n": len(listings)}
+    if mix:
+        spec.fitted["mix"] = mix
     if write:
         def change(m: Any) -> None:
             m.blend.cascade = spec
