@@ -216,6 +216,36 @@ def test_auto_probe_keeps_fp32_when_bf16_is_not_faster(tiny_run: Path,
     assert clf.backend.model.dtype.is_floating_point
 
 
+def test_a_second_load_of_the_same_architecture_reuses_the_bf16_timing(
+        tiny_run: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A hot swap loads a new version beside the traffic: timing fp32 against bf16 again
+    (8 forward passes of 32 rows) stalled the old version's requests on bf16 CPUs."""
+    from nlp_ip.inference import backends
+
+    monkeypatch.delenv("NLP_IP_BACKEND", raising=False)
+    monkeypatch.setattr(backends, "cpu_supports_bf16", lambda: True)
+    monkeypatch.setattr(backends, "_PROBE_VERDICTS", {})
+    rows: list[int] = []
+    real_forward = backends.TorchBackend.forward
+
+    def counted(self, encoded, idx):  # type: ignore[no-untyped-def]
+        rows.append(len(idx))
+        return real_forward(self, encoded, idx)
+
+    monkeypatch.setattr(backends.TorchBackend, "forward", counted)
+    with caplog.at_level("INFO", logger="nlp_ip.inference.backends"):
+        first = ListingClassifier.from_pretrained(tiny_run / "model-best")
+        probe_rows = list(rows)
+        rows.clear()
+        second = ListingClassifier.from_pretrained(tiny_run / "model-best")
+    assert probe_rows.count(32) == 8  # warm-up and 3 timed rounds, each precision
+    assert rows[:2] == [8, 8] and 32 not in rows  # the agreement check only
+    assert second.backend_name == first.backend_name
+    assert "timing of an earlier load of this architecture" in caplog.text
+    assert len(backends._PROBE_VERDICTS) == 1
+
+
 def test_a_model_built_with_another_text_builder_is_refused(tiny_model: Path) -> None:
     meta = json.loads((tiny_model / "nlp_ip.json").read_text())
     meta["text"]["builder_version"] = 999
