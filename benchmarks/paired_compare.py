@@ -6,7 +6,7 @@ and prints, per set: macro-F1 of A and B and the paired-bootstrap interval of B 
 file) also contrast consistency (share of groups with every member right) with its paired
 interval over groups, and accuracy per edit direction.
 
-    python benchmarks/paired_compare.py \\
+    python benchmarks/paired_compare.py [--where language!=en] \\
         --set contrast=data/contrast/listings.jsonl:eval/A-contrast:eval/B-contrast \\
         --set holdout=data/holdout/listings.jsonl:eval/A-holdout:eval/B-holdout
 
@@ -47,10 +47,19 @@ def _interval(values: list[float]) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def _keep(row: dict[str, Any], where: str | None) -> bool:
+    """``FIELD=VALUE`` or ``FIELD!=VALUE`` on a data row (None keeps every row)."""
+    if not where:
+        return True
+    negate = "!=" in where
+    field, _, value = where.partition("!=" if negate else "=")
+    return (str(row.get(field)) == value) != negate
+
+
 def compare_set(data: Path, eval_a: Path, eval_b: Path, *, n_boot: int = 2000,
-                seed: int = 0) -> dict[str, Any]:
-    """Paired comparison of two evaluations of the same data file."""
-    rows = {str(r["id"]): r for r in _jsonl(data)}
+                seed: int = 0, where: str | None = None) -> dict[str, Any]:
+    """Paired comparison of two evaluations of the same data file (rows ``where`` holds)."""
+    rows = {str(r["id"]): r for r in _jsonl(data) if _keep(r, where)}
     pred_a = {str(r["id"]): r["predicted"] for r in _jsonl(eval_a / "predictions.jsonl")}
     pred_b = {str(r["id"]): r["predicted"] for r in _jsonl(eval_b / "predictions.jsonl")}
     ids = [i for i in pred_a if i in pred_b and i in rows]
@@ -107,6 +116,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", action="append", required=True, metavar="NAME=DATA:EVAL_A:EVAL_B",
                         help="a set name, its data file and the two evaluation folders")
+    parser.add_argument("--where", default=None, metavar="FIELD=VALUE|FIELD!=VALUE",
+                        help="only data rows whose field matches, e.g. language!=en")
     parser.add_argument("--bootstrap", type=int, default=2000)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
@@ -117,7 +128,8 @@ def main() -> None:
     for spec in args.set:
         name, _, paths = spec.partition("=")
         data, eval_a, eval_b = paths.split(":")
-        r = compare_set(Path(data), Path(eval_a), Path(eval_b), n_boot=args.bootstrap)
+        r = compare_set(Path(data), Path(eval_a), Path(eval_b), n_boot=args.bootstrap,
+                        where=args.where)
         results[name] = r
         lo, hi = r["macro_f1_diff_ci95"]
         cons = ("| - | - | - |" if "groups" not in r else
