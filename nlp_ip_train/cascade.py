@@ -117,13 +117,16 @@ def _overall_thresholds(top: np.ndarray, confidence: np.ndarray, agree: np.ndarr
     cuts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for label in SKIPPABLE:
         rows = np.flatnonzero((top == LABEL2ID[label]) & (confidence >= min_confidence))
-        levels = np.unique(confidence[rows])[::-1]  # candidate thresholds, high to low
-        # a threshold skips every row at or above it (ties included)
-        skip_w = np.array([w[rows][confidence[rows] >= t].sum() for t in levels])
-        miss_w = np.array([w[rows][(confidence[rows] >= t) & ~agree[rows]].sum()
-                           for t in levels])
-        count = np.array([int((confidence[rows] >= t).sum()) for t in levels])
-        usable = count >= min_rows
+        order = rows[np.argsort(-confidence[rows], kind="stable")]
+        conf = confidence[order]
+        # a threshold skips every row at or above it: the running sums at the last row of
+        # each run of equal confidences (ties included), high to low
+        last = (np.flatnonzero(np.append(conf[1:] != conf[:-1], True)) if len(conf)
+                else np.zeros(0, dtype=np.int64))
+        levels = conf[last]
+        skip_w = np.cumsum(w[order])[last]
+        miss_w = np.cumsum(w[order] * ~agree[order])[last]
+        usable = last + 1 >= min_rows
         # index 0: the label never skips
         cuts[label] = (np.concatenate([[np.inf], levels[usable]]),
                        np.concatenate([[0.0], skip_w[usable]]),
