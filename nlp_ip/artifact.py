@@ -114,6 +114,27 @@ class BlendMeta(BaseModel):
     cascade: CascadeMeta | None = None
 
 
+class FactsMeta(BaseModel):
+    """Fact heads (``nlp_ip.json`` ``facts``; :mod:`nlp_ip.facts`): the transformer outputs
+    the label logits, then one logit per fact of ``names``; the label scores are
+    ``weight * log_softmax(labels) + (1 - weight) * log(guide order of the facts)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: list[str]
+    weight: float = Field(ge=0.0, le=1.0)
+
+    @field_validator("names")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        from nlp_ip.facts import FACTS
+
+        if list(value) != list(FACTS):
+            raise ValueError(f"facts.names must be {list(FACTS)} (this version's fact heads), "
+                             f"got {value}; the folder was written by another version")
+        return value
+
+
 class _ExportRecord(BaseModel):
     """A part of ``nlp_ip.json`` ``onnx`` as the exporter writes it.
 
@@ -222,6 +243,7 @@ class ModelMeta(BaseModel):
     policy: DecisionPolicy = Field(default_factory=DecisionPolicy)
     onnx: OnnxMeta | None = None  # how an onnx folder was exported (kind == "onnx")
     blend: BlendMeta | None = None  # a TF-IDF model blended in (transformer and onnx kinds)
+    facts: FactsMeta | None = None  # fact heads after the label logits (transformer, onnx)
     config: dict[str, Any] = Field(default_factory=dict)
     data_fingerprint: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)

@@ -11,12 +11,19 @@ Rules, in order (the first that fits wins):
    (by default only infringing has one: a likely counterfeit is never allowed
    just because another label scored higher).
 3. the top probability is below ``min_confidence`` -> ``review``.
-4. otherwise -> ``allow``.
+4. with conformal prediction sets (``conformal``, fitted by ``nlp-ip
+   calibrate-conformal`` or at training): the set of labels ``L`` with
+   ``p(L) >= conformal.thresholds[L]`` is not exactly the top label (it holds two
+   or more labels, or none, or misses the top label) -> ``review``.
+5. otherwise -> ``allow``.
+
+Rules 2-4 only ever turn an ``allow`` into a ``review``; none of them removes.
 """
 
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -33,6 +40,44 @@ class Decision(str, Enum):
         return self.value
 
 
+class ConformalSets(BaseModel):
+    """Class-conditional (Mondrian) split-conformal prediction sets.
+
+    A label ``L`` is in a listing's set when ``p(L) >= thresholds[L]``. Each
+    threshold is fitted on held-out labeled rows of that label
+    (:func:`nlp_ip_train.conformal.fit_conformal`): on listings exchangeable with
+    those rows, a listing of true label ``L`` has ``L`` in its set with
+    probability at least ``1 - alpha``. A set of more than one label is a listing
+    the model cannot tell apart at that coverage: it goes to review.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    thresholds: dict[str, float]
+    alpha: float = Field(gt=0.0, lt=1.0)
+    #: what the thresholds were fitted on (rows per label, data), for the record
+    fitted: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _every_label(cls, value: dict[str, float]) -> dict[str, float]:
+        missing = [name for name in LABEL_NAMES if name not in value]
+        unknown = [name for name in value if name not in LABEL_NAMES]
+        if missing or unknown:
+            raise ValueError(f"conformal thresholds need exactly the labels "
+                             f"{', '.join(LABEL_NAMES)} (missing {missing}, unknown {unknown})")
+        for name, threshold in value.items():
+            if not 0.0 <= threshold <= 1.0:
+                raise ValueError(f"conformal thresholds[{name!r}] must be in [0, 1], "
+                                 f"got {threshold}")
+        return value
+
+    def sets(self, probs: np.ndarray) -> np.ndarray:
+        """(N, 4) booleans: which labels are in each listing's prediction set."""
+        cut = np.array([self.thresholds[name] for name in LABEL_NAMES], dtype=np.float64)
+        return np.asarray(probs, dtype=np.float64) >= cut
+
+
 class DecisionPolicy(BaseModel):
     """Thresholds stored in the model folder (``nlp_ip.json`` -> ``policy``)."""
 
@@ -43,6 +88,8 @@ class DecisionPolicy(BaseModel):
         default_factory=lambda: {Label.INFRINGING.value: 0.2}
     )
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: conformal prediction sets (rule 4); None: not used
+    conformal: ConformalSets | None = None
 
     @field_validator("review_thresholds")
     @classmethod
@@ -73,7 +120,25 @@ class DecisionPolicy(BaseModel):
         infringing = LABEL_NAMES.index(Label.INFRINGING.value)
         over_remove = probs[:, infringing] >= self.remove_threshold
         review |= over_remove
+        if self.conformal is not None:
+            review |= ~self.single_label_set(probs)
         out[review] = Decision.REVIEW.value
         remove = over_remove & (probs.argmax(axis=1) == infringing)
         out[remove] = Decision.REMOVE.value
         return out
+
+    def single_label_set(self, probs: np.ndarray) -> np.ndarray:
+        """Rows whose conformal set is exactly their top label (all rows without sets)."""
+        probs = np.asarray(probs, dtype=np.float64)
+        if self.conformal is None:
+            return np.ones(probs.shape[0], dtype=bool)
+        sets = self.conformal.sets(probs)
+        top = probs.argmax(axis=1)
+        return (sets.sum(axis=1) == 1) & sets[np.arange(probs.shape[0]), top]
+
+    def prediction_sets(self, probs: np.ndarray) -> list[list[str]] | None:
+        """Each row's conformal set as label names (None without ``conformal``)."""
+        if self.conformal is None:
+            return None
+        return [[LABEL_NAMES[i] for i in np.flatnonzero(row)]
+                for row in self.conformal.sets(probs)]

@@ -119,6 +119,25 @@ class BlendSpec(_Strict):
         return value
 
 
+class FactHeadsConfig(_Strict):
+    """Heads for the labeling guide's facts (:mod:`nlp_ip.facts`), trained beside the label
+    head from targets the data already knows (:mod:`nlp_ip_train.facts`) and combined in
+    the guide's decision order; the direct head's weight in the final scores is chosen on
+    validation log-loss among ``weights`` (1.0: the direct head alone)."""
+
+    enabled: bool = False
+    #: weight of the facts' binary cross-entropy in the loss
+    loss_weight: float = Field(default=1.0, ge=0)
+    weights: list[float] = Field(default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0])
+
+    @field_validator("weights")
+    @classmethod
+    def _unit(cls, value: list[float]) -> list[float]:
+        if not value or any(not 0.0 <= w <= 1.0 for w in value):
+            raise ValueError("model.fact_heads.weights needs one or more values in [0, 1]")
+        return value
+
+
 class ModelConfig(_Strict):
     #: transformer: fine-tune ``base``; tiny: a random small BERT; tfidf: the baseline.
     kind: Literal["transformer", "tiny", "tfidf"] = "transformer"
@@ -130,12 +149,17 @@ class ModelConfig(_Strict):
     tfidf: TfidfSpec = Field(default_factory=TfidfSpec)
     #: transformer and tiny only: blend in a TF-IDF model trained on the same rows.
     blend: BlendSpec = Field(default_factory=BlendSpec)
+    #: transformer and tiny only: heads for the guide's facts (issue 20, item 3).
+    fact_heads: FactHeadsConfig = Field(default_factory=FactHeadsConfig)
 
     @model_validator(mode="after")
     def _blend_needs_transformer(self) -> ModelConfig:
         if self.kind == "tfidf" and self.blend.enabled:
             raise ValueError("model.blend.enabled applies to transformer and tiny models; "
                              "set model.blend.enabled: false for kind tfidf")
+        if self.kind == "tfidf" and self.fact_heads.enabled:
+            raise ValueError("model.fact_heads.enabled applies to transformer and tiny models; "
+                             "set model.fact_heads.enabled: false for kind tfidf")
         return self
 
 
@@ -168,8 +192,18 @@ class TrainingConfig(_Strict):
     mixed_precision: bool = True
 
 
+class ConformalConfig(_Strict):
+    """Conformal prediction sets fitted at training (:mod:`nlp_ip_train.conformal`) on the
+    hand-written seed-validation rows; a listing whose set is not exactly its top label
+    goes to review. ``nlp-ip calibrate-conformal`` fits them for an existing folder."""
+
+    enabled: bool = False
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+
+
 class CalibrationConfig(_Strict):
     enabled: bool = True
+    conformal: ConformalConfig = Field(default_factory=ConformalConfig)
 
 
 class PolicyConfig(_Strict):

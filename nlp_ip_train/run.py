@@ -60,6 +60,15 @@ def _columns(examples: list[Example], hints: bool) -> tuple[list[str], list[int]
     return texts, labels, weights
 
 
+def _fact_columns(examples: list[Example]) -> tuple[list[list[float]], list[list[float]]]:
+    """The fact heads' (targets, mask) per example (:func:`nlp_ip_train.facts.fact_targets`)."""
+    from nlp_ip_train.facts import fact_targets
+
+    pairs = [fact_targets(e.listing.label.value, e.listing.metadata)  # type: ignore[union-attr]
+             for e in examples]
+    return [t for t, _ in pairs], [m for _, m in pairs]
+
+
 def _prepare_run_dir(cfg: Config, run_dir: Path, resume: bool) -> None:
     from nlp_ip_train.transformer import has_checkpoint
 
@@ -103,6 +112,12 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
     train_cols = _columns(splits.train, cfg.text.hints)
     val_cols = _columns(splits.validation, cfg.text.hints)
     test_cols = _columns(splits.test, cfg.text.hints) if splits.test else None
+    val_origins = np.array([x.origin for x in splits.validation])
+    if cfg.calibration.conformal.enabled and "seed-validation" not in set(val_origins.tolist()):
+        raise ConfigError("calibration.conformal needs hand-written held-out rows: set "
+                          "data.seed_file with data.use_seed_train (its seed-validation rows "
+                          "are the calibration set), or turn calibration.conformal off and "
+                          "run nlp-ip calibrate-conformal on a held-out file")
     commit = git_commit(root)
     brands_path = (root or Path.cwd()) / cfg.data.brands
     version_stub = hashlib.sha256(str(fingerprint["combined"]).encode()).hexdigest()[:8]
@@ -112,8 +127,19 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
 
     def finish(kind: str, label: str, logits_fn: Any, write_weights: Any,
                step: int | None) -> dict[str, Any]:
-        val_logits = logits_fn(val_cols[0])
         y_val = np.asarray(val_cols[1])
+        facts = None
+        if cfg.model.fact_heads.enabled and kind != "tfidf":
+            from nlp_ip.facts import label_scores
+            from nlp_ip_train.facts import fit_fact_weight
+
+            raw_fn = logits_fn
+            facts = fit_fact_weight(raw_fn(val_cols[0]), y_val, cfg.model.fact_heads.weights,
+                                    calibrate=cfg.calibration.enabled)
+
+            def logits_fn(texts: list[str]) -> np.ndarray:  # the label scores of both heads
+                return label_scores(raw_fn(texts), facts.meta.weight)
+        val_logits = logits_fn(val_cols[0])
         blend = None
         score_fn, weights_fn = logits_fn, write_weights
         if tfidf is not None:
@@ -143,6 +169,8 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
         }
         if blend is not None:
             metrics["blend"] = blend.report()
+        if facts is not None:
+            metrics["fact_heads"] = facts.report()
         if test_cols is not None:
             test_logits = score_fn(test_cols[0])
             metrics["generated_test"] = summary(softmax(test_logits, temperature),
@@ -151,6 +179,12 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
         meta = make_meta(cfg, kind=kind, model_version=f"{cfg.name}-{version_stub}{suffix}",
                          builder_version=TEXT_BUILDER_VERSION, temperature=temperature,
                          fingerprint=fingerprint, metrics=metrics, commit=commit)
+        if facts is not None:
+            meta.facts = facts.meta
+        if cfg.calibration.conformal.enabled:
+            meta.policy = meta.policy.model_copy(update={"conformal": _fit_conformal(
+                cfg, softmax(val_logits, temperature), y_val, val_origins)})
+            metrics["conformal"] = meta.policy.conformal.fitted
         if blend is not None:
             meta.blend = blend.meta
             if cfg.model.blend.cascade.enabled:
@@ -192,6 +226,9 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
             {"train": train_cols[1], "validation": val_cols[1]},
             {"train": train_cols[2], "validation": val_cols[2]},
             resume=resume,
+            facts=({"train": _fact_columns(splits.train),
+                    "validation": _fact_columns(splits.validation)}
+                   if cfg.model.fact_heads.enabled else None),
         )
         if not out["is_main"]:
             return TrainResult(run_dir, run_dir / "model-best", run_dir / "model-last", {})
@@ -239,6 +276,18 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
     if cfg.tracking == "mlflow":
         log_run(cfg, run_dir, run_dir / "model-best", results["model-best"])
     return TrainResult(run_dir, run_dir / "model-best", run_dir / "model-last", results)
+
+
+def _fit_conformal(cfg: Config, probs: np.ndarray, y_val: np.ndarray,
+                   origins: np.ndarray) -> Any:
+    """Conformal sets on the seed-validation rows (hand-written, held out from training)."""
+    from nlp_ip_train.conformal import fit_conformal, set_report
+
+    rows = origins == "seed-validation"  # present: train() checked before training
+    spec = fit_conformal(probs[rows], y_val[rows], cfg.calibration.conformal.alpha,
+                         data={"split": "seed-validation", "n": int(rows.sum())})
+    spec.fitted["on_calibration_data"] = set_report(spec, probs[rows], y_val[rows])
+    return spec
 
 
 def _step_of(checkpoint: str | None) -> int | None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from nlp_ip.atomic import atomic_folder
 from nlp_ip.errors import DiskFullError, is_disk_full
-from nlp_ip.labels import ID2LABEL, LABEL2ID, LABEL_NAMES
+from nlp_ip.labels import ID2LABEL, LABEL_NAMES
 from nlp_ip_train.config import Config
 from nlp_ip_train.metrics import macro_f1
 
@@ -69,6 +69,16 @@ def base_model_path(cfg: Config) -> str:
     return str(path)
 
 
+def output_names(cfg: Config) -> list[str]:
+    """The model's outputs: the labels, then (with fact heads) ``fact:<name>`` per fact."""
+    names = [ID2LABEL[i] for i in range(len(LABEL_NAMES))]
+    if cfg.model.fact_heads.enabled:
+        from nlp_ip.facts import FACTS
+
+        names += [f"fact:{name}" for name in FACTS]
+    return names
+
+
 def build_model(cfg: Config) -> tuple[Any, Any]:
     """(model, tokenizer) for the config: the base weights, or a random tiny BERT."""
     from transformers import (
@@ -80,6 +90,9 @@ def build_model(cfg: Config) -> tuple[Any, Any]:
 
     tokenizer_path = base_model_path(cfg)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
+    outputs = output_names(cfg)
+    id2label = dict(enumerate(outputs))
+    label2id = {name: i for i, name in id2label.items()}
     if cfg.model.kind == "tiny":
         import torch
 
@@ -89,12 +102,11 @@ def build_model(cfg: Config) -> tuple[Any, Any]:
             vocab_size=tokenizer.vocab_size, hidden_size=tiny.hidden_size,
             num_hidden_layers=tiny.num_hidden_layers, num_attention_heads=tiny.num_attention_heads,
             intermediate_size=tiny.intermediate_size, max_position_embeddings=512,
-            num_labels=len(LABEL_NAMES), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID),
+            num_labels=len(outputs), id2label=id2label, label2id=label2id,
         )
         return BertForSequenceClassification(config), tokenizer
     model = AutoModelForSequenceClassification.from_pretrained(
-        tokenizer_path, num_labels=len(LABEL_NAMES), id2label=dict(ID2LABEL),
-        label2id=dict(LABEL2ID),
+        tokenizer_path, num_labels=len(outputs), id2label=id2label, label2id=label2id,
     )
     return model, tokenizer
 
@@ -141,8 +153,10 @@ def training_device(cfg: Config) -> TrainingDevice:
 
 
 def tokenized_dataset(texts: list[str], labels: list[int], weights: list[float], tokenizer: Any,
-                      max_length: int, cache_dir: Path) -> Any:
-    """A ``datasets.Dataset`` of token ids, cached on disk by content hash."""
+                      max_length: int, cache_dir: Path,
+                      facts: tuple[list[list[float]], list[list[float]]] | None = None) -> Any:
+    """A ``datasets.Dataset`` of token ids, cached on disk by content hash; ``facts``
+    (targets, mask) per row add the fact heads' columns."""
     import datasets
 
     digest = hashlib.sha256()
@@ -150,12 +164,17 @@ def tokenized_dataset(texts: list[str], labels: list[int], weights: list[float],
     digest.update(f"{tokenizer.name_or_path}|{vocab}|{max_length}".encode())
     for text, label, weight in zip(texts, labels, weights, strict=True):
         digest.update(f"{label}|{weight}|{text}\x00".encode())
+    if facts is not None:
+        digest.update(json.dumps(facts).encode())
     key = digest.hexdigest()[:16]
     folder = cache_dir / f"tokenized-{key}"
     if (folder / "dataset_info.json").is_file():
         logger.info("using cached tokenisation %s", folder)
         return datasets.load_from_disk(str(folder))
-    raw = datasets.Dataset.from_dict({"text": texts, "labels": labels, "sample_weight": weights})
+    columns: dict[str, Any] = {"text": texts, "labels": labels, "sample_weight": weights}
+    if facts is not None:
+        columns["facts"], columns["fact_mask"] = facts
+    raw = datasets.Dataset.from_dict(columns)
 
     def encode(batch: dict[str, list[Any]]) -> dict[str, Any]:
         return tokenizer(batch["text"], truncation=True, max_length=max_length)
@@ -164,6 +183,10 @@ def tokenized_dataset(texts: list[str], labels: list[int], weights: list[float],
     with atomic_folder(folder, keep_existing=True) as tmp:
         encoded.save_to_disk(str(tmp))
     return datasets.load_from_disk(str(folder))
+
+
+#: Dataset columns that are targets, not model inputs.
+_TARGET_KEYS = ("labels", "sample_weight", "facts", "fact_mask")
 
 
 class Collator:
@@ -175,13 +198,16 @@ class Collator:
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
-        token_keys = [k for k in features[0] if k not in ("labels", "sample_weight")]
+        token_keys = [k for k in features[0] if k not in _TARGET_KEYS]
         batch = self.tokenizer.pad([{k: f[k] for k in token_keys} for f in features],
                                    return_tensors="pt")
         batch = dict(batch)
         batch["labels"] = torch.tensor([f["labels"] for f in features], dtype=torch.long)
         batch["sample_weight"] = torch.tensor([f["sample_weight"] for f in features],
                                               dtype=torch.float32)
+        for key in ("facts", "fact_mask"):
+            if key in features[0]:
+                batch[key] = torch.tensor([f[key] for f in features], dtype=torch.float32)
         return batch
 
 
@@ -193,17 +219,25 @@ def _weighted_trainer_class() -> Any:
     class WeightedTrainer(Trainer):
         """Cross-entropy with class weights and per-row weights."""
 
-        def __init__(self, *args: Any, class_weights: Any = None, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, class_weights: Any = None, fact_weight: float = 1.0,
+                     **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.class_weights = class_weights
+            self.fact_weight = fact_weight
 
         def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                          num_items_in_batch: Any = None) -> Any:
             labels = inputs.pop("labels")
             weights = inputs.pop("sample_weight", None)
+            facts, fact_mask = inputs.pop("facts", None), inputs.pop("fact_mask", None)
             outputs = model(**inputs)
             logits = outputs.logits
-            losses = F.cross_entropy(logits.float(), labels, reduction="none")
+            if facts is not None:  # fact heads (nlp_ip_train.facts)
+                from nlp_ip_train.facts import fact_loss
+
+                losses = fact_loss(logits, labels, facts, fact_mask, self.fact_weight)
+            else:
+                losses = F.cross_entropy(logits.float(), labels, reduction="none")
             row_weight = torch.ones_like(losses) if weights is None else weights.to(losses)
             if self.class_weights is not None:
                 row_weight = row_weight * self.class_weights.to(losses.device)[labels]
@@ -270,8 +304,11 @@ def _report_to(cfg: Config) -> list[str]:
 
 def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
                       labels: dict[str, list[int]], weights: dict[str, list[float]],
-                      *, resume: bool) -> dict[str, Any]:
-    """Fine-tune; returns the trainer, the best and last checkpoint paths and state."""
+                      *, resume: bool,
+                      facts: dict[str, tuple[list[list[float]], list[list[float]]]] | None = None
+                      ) -> dict[str, Any]:
+    """Fine-tune; returns the trainer, the best and last checkpoint paths and state.
+    ``facts``: the fact heads' (targets, mask) per split, with ``model.fact_heads``."""
     import torch
     from transformers import TrainingArguments, set_seed
 
@@ -284,11 +321,12 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
     model, tokenizer = build_model(cfg)
     cache_dir = Path(cfg.data.cache_dir).resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
+    facts = facts or {}
     train_ds = tokenized_dataset(texts["train"], labels["train"], weights["train"], tokenizer,
-                                 cfg.text.max_length, cache_dir)
+                                 cfg.text.max_length, cache_dir, facts.get("train"))
     val_ds = tokenized_dataset(texts["validation"], labels["validation"],
                                [1.0] * len(labels["validation"]), tokenizer,
-                               cfg.text.max_length, cache_dir)
+                               cfg.text.max_length, cache_dir, facts.get("validation"))
     counts = np.bincount(np.asarray(labels["train"]), minlength=len(LABEL_NAMES)).astype(float)
     class_weights = None
     if cfg.training.class_weights == "balanced":
@@ -334,7 +372,12 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
 
     def compute_metrics(pred: Any) -> dict[str, float]:
         logits = pred.predictions[0] if isinstance(pred.predictions, tuple) else pred.predictions
-        y_pred = np.asarray(logits).argmax(axis=1)
+        logits = np.asarray(logits)
+        if logits.shape[1] > len(LABEL_NAMES):  # fact heads: both heads, equal weight
+            from nlp_ip.facts import label_scores
+
+            logits = label_scores(logits, 0.5)
+        y_pred = logits.argmax(axis=1)
         y_true = np.asarray(pred.label_ids)
         return {"macro_f1": macro_f1(y_true, y_pred), "accuracy": float((y_true == y_pred).mean())}
 
@@ -343,6 +386,7 @@ def train_transformer(cfg: Config, run_dir: Path, texts: dict[str, list[str]],
         model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
         data_collator=Collator(tokenizer), compute_metrics=compute_metrics,
         callbacks=_callbacks(run_dir, cfg), class_weights=class_weights,
+        fact_weight=cfg.model.fact_heads.loss_weight,
     )
     checkpoint = _latest_checkpoint(run_dir / "checkpoints") if resume else None
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -377,7 +421,7 @@ def predict_logits(model: Any, tokenizer: Any, texts: list[str], max_length: int
     model.eval()
     device = next(model.parameters()).device  # where training left it: the CPU or a GPU
     order = np.argsort([len(t) for t in texts], kind="stable")
-    out = np.zeros((len(texts), len(LABEL_NAMES)), dtype=np.float32)
+    out = np.zeros((len(texts), int(model.config.num_labels)), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             idx = order[start:start + batch_size]

@@ -44,6 +44,7 @@ from nlp_ip.inference.cpu import (  # noqa: F401  (cpu_flags, cpu_model: re-expo
     cpu_supports_bf16,
     int8_kernel,
 )
+from nlp_ip.inference.facts import with_facts
 from nlp_ip.inference.protocol import Backend, Int8Run
 from nlp_ip.numerics import softmax
 
@@ -350,7 +351,7 @@ def load_backend(folder: Path, meta: ModelMeta, requested: str, threads: int) ->
 
 
 def _load(name: str, folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
-    return with_blend(_load_plain(name, folder, meta, threads), folder, meta)
+    return with_blend(with_facts(_load_plain(name, folder, meta, threads), meta), folder, meta)
 
 
 def _load_plain(name: str, folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
@@ -393,8 +394,8 @@ def choose_backend(folder: Path, meta: ModelMeta, threads: int) -> Backend[Any]:
     fp32 = TorchBackend(folder, threads, "fp32")
     if not cpu_supports_bf16():
         logger.info("backend auto -> torch-fp32 (no bf16 instructions on this CPU)")
-        return with_blend(fp32, folder, meta)
-    return with_blend(_probe_bf16(fp32), folder, meta)
+        return with_blend(with_facts(fp32, meta), folder, meta)
+    return with_blend(with_facts(_probe_bf16(fp32), meta), folder, meta)
 
 
 #: The timing verdict of the bf16 probe per (architecture, threads) in this process: a

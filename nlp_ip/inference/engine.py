@@ -84,6 +84,10 @@ class Prediction:
     model_version: str
     id: str | None = None
     signals: dict[str, Any] | None = field(default=None, compare=False)
+    #: the labels of the listing's conformal prediction set, when the folder's policy has
+    #: conformal sets (see :mod:`nlp_ip.policy`); a set of more than one label is why a
+    #: listing went to review
+    prediction_set: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -91,6 +95,8 @@ class Prediction:
                                "probabilities": self.probabilities,
                                "confidence": self.confidence, "decision": self.decision,
                                "model_version": self.model_version}
+        if self.prediction_set is not None:
+            out["prediction_set"] = self.prediction_set
         if self.signals is not None:
             out["signals"] = self.signals
         return out
@@ -393,16 +399,18 @@ class ListingClassifier:
         if not len(probs):
             return []
         decisions = self.meta.policy.decide_codes(probs)
+        sets: Sequence[list[str] | None] = (self.meta.policy.prediction_sets(probs)
+                                             or [None] * len(probs))
         tops = probs.argmax(axis=1)
         version = self.model_version
         out = []
-        rows = zip(listings, probs.tolist(), tops, decisions, strict=True)
-        for listing, row, top, decision in rows:
+        rows = zip(listings, probs.tolist(), tops, decisions, sets, strict=True)
+        for listing, row, top, decision, label_set in rows:
             out.append(Prediction(
                 label=LABEL_NAMES[int(top)],
                 probabilities=dict(zip(LABEL_NAMES, row, strict=True)),
                 confidence=row[int(top)], decision=str(decision),
-                model_version=version, id=listing.id,
+                model_version=version, id=listing.id, prediction_set=label_set,
             ))
         return out
 
@@ -423,6 +431,35 @@ class ListingClassifier:
         bad field and index, before any work is done.
         """
         return self._probs_from_logits(self.predict_logits(listings))
+
+    def predict_facts(self, listings: Any) -> dict[str, np.ndarray]:
+        """The labeling guide's facts for each listing (folders with fact heads only):
+        fact name -> (N,) probabilities, in :data:`nlp_ip.facts.FACTS` order.
+
+        They are what the model's guide-order head read (:mod:`nlp_ip.facts`); a folder
+        without fact heads raises :class:`~nlp_ip.errors.InvalidInputError`.
+        """
+        from nlp_ip.facts import FACTS
+        from nlp_ip.inference.facts import FactsBackend
+
+        backend: Any = self.backend
+        blended = isinstance(backend, BlendBackend)
+        if blended:
+            backend = backend.inner
+        if not isinstance(backend, FactsBackend):
+            raise InvalidInputError(f"{self.folder} has no fact heads (no 'facts' in "
+                                    "nlp_ip.json); train with model.fact_heads.enabled: true")
+        parsed = parse_listings(listings)
+        parts = []
+        for _, encoded in self._chunks((x, None) for x in parsed):
+            inner = encoded.encoded if blended else encoded
+            lengths = backend.lengths(inner)
+            out = np.zeros((len(lengths), len(FACTS)), dtype=np.float64)
+            for idx in self._batches(lengths):
+                out[idx] = backend.forward_facts(inner, idx)
+            parts.append(out)
+        probs = np.concatenate(parts) if parts else np.zeros((0, len(FACTS)))
+        return {name: probs[:, i] for i, name in enumerate(FACTS)}
 
     def predict_proba_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities for model inputs that are already built.

@@ -364,6 +364,10 @@ def integrated_gradients(
         alphas = ((torch.arange(steps, dtype=torch.float32) + 0.5) / steps).to(dtype)
         path = (baseline + alphas[:, None, None] * (x - baseline)).requires_grad_(True)
         logits = model(inputs_embeds=path, attention_mask=mask.expand(steps, -1)).logits
+        if clf.meta.facts is not None:  # fact heads: the label scores, as the engine's
+            from nlp_ip.facts import torch_label_scores
+
+            logits = torch_label_scores(logits, clf.meta.facts.weight)
         probs = torch.softmax(logits.float() / temperature, dim=-1)[:, target_idx[i]]
         (grad,) = torch.autograd.grad(probs.sum(), path)
         token_attr = (grad.float().mean(0) * (x - baseline)[0].float()).sum(-1).numpy()

@@ -247,6 +247,11 @@ class PredictionOut(BaseModel):
     model_version: str
     signals: dict[str, Any] | None = Field(
         default=None, description="rule-based evidence, only with ?explain=true")
+    prediction_set: list[Literal[LABEL_NAMES]] | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="the labels the model cannot rule out at its conformal coverage (only "
+                    "when the model folder has conformal sets); more than one label sends "
+                    "the listing to review")
 
 
 class ClassifyResponse(BaseModel):

@@ -197,6 +197,64 @@ def calibrate_cascade_cli(args: argparse.Namespace) -> int:
     return 0
 
 
+def register_calibrate_conformal(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "calibrate-conformal",
+        help="fit conformal prediction sets: listings the model cannot tell apart go to review",
+        description="Fit class-conditional conformal prediction sets on held-out labeled data "
+                    "and store them in the folder's policy (nlp_ip.json: policy.conformal). A "
+                    "label is in a listing's set when its probability reaches the label's "
+                    "threshold; a listing of true label L has L in its set with probability "
+                    "at least 1 - alpha, on listings like the calibration rows. A listing "
+                    "whose set is not exactly its top label then goes to review instead of "
+                    "being allowed (never removed). Use hand-written rows the model never "
+                    "trained on. Example: nlp-ip calibrate-conformal --model "
+                    "runs/default/model-best --data data/seed/listings.jsonl:seed-validation "
+                    "--alpha 0.05")
+    parser.add_argument("--model", required=True, type=Path, help="model folder to update")
+    parser.add_argument("--data", type=Path, nargs="+", default=None,
+                        help="held-out labeled file(s), never training rows (FILE:SPLIT "
+                             "selects a split of a file, e.g. "
+                             "data/seed/listings.jsonl:seed-validation)")
+    parser.add_argument("--split", default=None, help="keep rows with this 'split' value")
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="miss rate per label: 1 - alpha is the coverage (default 0.05)")
+    parser.add_argument("--remove", action="store_true",
+                        help="take the conformal sets out of the folder's policy instead")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the result without writing nlp_ip.json")
+    parser.set_defaults(func=calibrate_conformal_cli)
+
+
+def calibrate_conformal_cli(args: argparse.Namespace) -> int:
+    from nlp_ip.errors import InvalidInputError
+    from nlp_ip_train.evaluation.run import calibrate_model_conformal, remove_model_conformal
+
+    if args.remove:
+        if not args.dry_run:
+            remove_model_conformal(args.model)
+        print("(dry run: nothing written)" if args.dry_run
+              else f"conformal sets removed from {args.model / 'nlp_ip.json'}", file=sys.stderr)
+        return 0
+    if not args.data:
+        raise InvalidInputError("--data is required: the held-out labeled file(s) to fit the "
+                                "sets on (or pass --remove to take them out)")
+    if not 0.0 < args.alpha < 0.5:
+        raise InvalidInputError(f"--alpha must be in (0, 0.5), got {args.alpha}; 0.05 asks "
+                                "for 95% coverage per label")
+    spec, report = calibrate_model_conformal(args.model, args.data, split=args.split,
+                                             alpha=args.alpha, write=not args.dry_run)
+    print(json.dumps({"conformal": spec.model_dump(mode="json"), "on_calibration_data": report},
+                     indent=2))
+    if spec.fitted.get("always_in"):
+        print(f"warning: too few rows of {', '.join(spec.fitted['always_in'])} for alpha "
+              f"{args.alpha}: those labels are in every set, so every listing goes to review; "
+              "add held-out rows or raise --alpha", file=sys.stderr)
+    print("(dry run: nothing written)" if args.dry_run
+          else f"conformal sets written to {args.model / 'nlp_ip.json'}", file=sys.stderr)
+    return 0
+
+
 def register_compare(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "compare", help="side-by-side table of runs or models",

@@ -230,3 +230,41 @@ def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *
 
         update_meta(folder, change)
     return spec
+
+
+def calibrate_model_conformal(model_dir: str | Path, data: Sequence[str | Path], *,
+                              split: str | None = None, alpha: float = 0.05,
+                              write: bool = True) -> tuple[Any, dict[str, Any]]:
+    """Fit conformal prediction sets for ``model_dir`` on held-out labeled ``data`` and
+    store them in its policy (``nlp_ip.json`` -> ``policy.conformal``) unless
+    ``write=False``. Returns the :class:`~nlp_ip.policy.ConformalSets` and its coverage
+    report on the calibration rows (:func:`nlp_ip_train.conformal.set_report`)."""
+    from nlp_ip.artifact import update_meta
+    from nlp_ip.inference import ListingClassifier
+    from nlp_ip.labels import LABEL2ID
+    from nlp_ip_train.conformal import fit_conformal, set_report
+
+    folder = Path(model_dir)
+    listings = load_labeled(list(data), split)
+    with ListingClassifier.from_pretrained(folder, cascade=False) as classifier:
+        probs = classifier.predict_proba(listings)
+    y = np.array([LABEL2ID[str(x.label)] for x in listings])
+    spec = fit_conformal(probs, y, alpha, data={"path": [str(d) for d in data], "split": split,
+                                                "n": len(listings)})
+    report = set_report(spec, probs, y)
+    if write:
+        def change(m: Any) -> None:
+            m.policy = m.policy.model_copy(update={"conformal": spec})
+
+        update_meta(folder, change)
+    return spec, report
+
+
+def remove_model_conformal(model_dir: str | Path) -> None:
+    """Take the conformal sets out of ``model_dir``'s policy."""
+    from nlp_ip.artifact import update_meta
+
+    def change(m: Any) -> None:
+        m.policy = m.policy.model_copy(update={"conformal": None})
+
+    update_meta(Path(model_dir), change)
