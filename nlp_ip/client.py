@@ -52,7 +52,7 @@ def _prediction(data: dict[str, Any]) -> Prediction:
     return Prediction(label=data["label"], probabilities=dict(data["probabilities"]),
                       confidence=float(data["confidence"]), decision=data["decision"],
                       model_version=data["model_version"], id=data.get("id"),
-                      signals=data.get("signals"))
+                      signals=data.get("signals"), prediction_set=data.get("prediction_set"))
 
 
 def _shift(exc: InvalidInputError, offset: int) -> InvalidInputError:

@@ -115,3 +115,48 @@ def test_graceful_shutdown_finishes_in_flight_requests(keys: tuple[Path, str]) -
     assert sorted(fake.titles_seen) == ["r0", "r1", "r2", "r3"]
     with pytest.raises(httpx.ConnectError):
         httpx.get(base + "/healthz", timeout=2)
+
+
+def test_sigterm_drains_kept_alive_connections_before_shutting_down(
+        keys: tuple[Path, str]) -> None:
+    """On SIGTERM new connections are refused at once, and each kept-alive connection gets
+    its next answer (with ``Connection: close``, /readyz saying not ready) before it is
+    closed: no client sending on a kept-alive connection is cut off without an answer."""
+    import uvicorn
+
+    from nlp_ip.draining import DrainMiddleware, draining_server
+
+    path, key = keys
+    app = create_app(ServeSettings(api_keys_file=path, warmup=False), FakeClassifier())
+    drain = DrainMiddleware(app)
+    config = uvicorn.Config(drain, host="127.0.0.1", port=0, log_level="warning",
+                            lifespan="on", timeout_graceful_shutdown=5)
+    server = draining_server(uvicorn, config, drain, 20.0,
+                             on_drain=app.state.nlp.start_draining)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started)
+    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    wait_until(lambda: app.state.nlp.ready)
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=10) as one, \
+            httpx.Client(base_url=base, headers=headers, timeout=10) as two:
+        before = one.post("/v1/classify", json={"listings": ["a"]})
+        assert before.status_code == 200 and "close" not in before.headers.get("connection", "")
+        assert two.get("/readyz").status_code == 200  # both connections kept alive
+        started = time.monotonic()
+        server.should_exit = True  # what SIGTERM does
+        wait_until(lambda: drain.draining)
+        with pytest.raises(httpx.ConnectError):  # the listener is closed
+            httpx.get(base + "/healthz", timeout=2)
+        during = one.post("/v1/classify", json={"listings": ["b"]})
+        assert during.status_code == 200 and during.headers["connection"] == "close"
+        ready = two.get("/readyz")
+        assert ready.status_code == 503 and "draining" in ready.text
+        assert ready.headers["connection"] == "close"
+        with pytest.raises(httpx.ConnectError):  # closed after its answer: no reuse
+            one.post("/v1/classify", json={"listings": ["c"]})
+    thread.join(30)
+    assert not thread.is_alive()
+    # every connection closed, so the drain ended long before its 20 s
+    assert time.monotonic() - started < 15

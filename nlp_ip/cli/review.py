@@ -7,6 +7,7 @@ import getpass
 import json
 import sys
 
+from nlp_ip.draining import DEFAULT_DRAIN_S
 from nlp_ip.errors import InvalidInputError
 
 
@@ -88,6 +89,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--shutdown-timeout", type=float, default=30.0, metavar="SECONDS",
                        help="on SIGTERM or Ctrl-C, how long requests in flight get to finish "
                             "(default 30)")
+    serve.add_argument("--drain", type=float, default=DEFAULT_DRAIN_S, metavar="SECONDS",
+                       help="on SIGTERM, after new connections are refused: at most this long "
+                            "for each open connection's next answer, sent with 'Connection: "
+                            f"close' (default {DEFAULT_DRAIN_S:g}; 0: close idle ones at once)")
     serve.add_argument("--busy-timeout", type=float, default=2.0, metavar="SECONDS",
                        help="how long a page waits for another writer's lock on the database "
                             "before answering 503 with Retry-After (default 2)")
@@ -165,10 +170,16 @@ def _serve(args: argparse.Namespace) -> int:
                             busy_timeout_s=args.busy_timeout,
                             login_failures_per_minute=args.login_failures_per_minute,
                             registry=args.registry, model_name=args.model)
+    from nlp_ip.draining import DrainMiddleware, draining_server
+
+    if args.drain < 0:
+        raise InvalidInputError(f"--drain must be 0 or more seconds, got {args.drain}")
     print(f"review page on http://{args.host}:{args.port}/queue", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info",
-                timeout_graceful_shutdown=args.shutdown_timeout,
-                **uvicorn_proxy_options(args.trusted_proxy))
+    drain = DrainMiddleware(app)
+    config = uvicorn.Config(drain, host=args.host, port=args.port, log_level="info",
+                            timeout_graceful_shutdown=args.shutdown_timeout,
+                            **uvicorn_proxy_options(args.trusted_proxy))
+    draining_server(uvicorn, config, drain, args.drain).run()
     return 0
 
 

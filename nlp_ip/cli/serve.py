@@ -39,6 +39,7 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--max-body-bytes": ("max_body_bytes", {"type": int, "metavar": "BYTES"}),
     "--timeout": ("request_timeout_s", {"type": float, "metavar": "SECONDS"}),
     "--shutdown-timeout": ("shutdown_timeout_s", {"type": float, "metavar": "SECONDS"}),
+    "--drain": ("drain_s", {"type": float, "metavar": "SECONDS"}),
     "--no-warmup": ("warmup", {"action": "store_const", "const": False,
                                "help": "report ready without warm-up batches"}),
     "--cors-origin": ("cors_origins", {"action": "append", "metavar": "ORIGIN"}),

@@ -14,9 +14,11 @@ logger = logging.getLogger(__name__)
 def run_server(settings: ServeSettings) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit code (1 when the model fails to load).
 
-    On a signal uvicorn stops accepting connections, lets in-flight requests
-    finish (up to ``settings.shutdown_timeout_s``), then the app drains its
-    queue and unloads the model.
+    On a signal the server stops accepting connections, gives each open one its next
+    answer with ``Connection: close`` for up to ``settings.drain_s`` (``/readyz`` not
+    ready; :mod:`nlp_ip.draining`), lets in-flight requests finish (up to
+    ``settings.shutdown_timeout_s``), then the app drains its queue and unloads the
+    model.
     """
     uvicorn = require("uvicorn", extra="serve", feature="nlp-ip serve")
     from nlp_ip.artifact import read_meta
@@ -34,13 +36,17 @@ def run_server(settings: ServeSettings) -> int:
 
         install_tracer_provider(settings.tracing_exporter)
         configure_json_logs()
+    from nlp_ip.draining import DrainMiddleware, draining_server
+
     app = create_app(settings)
+    drain = DrainMiddleware(app)
     config = uvicorn.Config(  # type: ignore[attr-defined]
-        app, host=settings.host, port=settings.port, log_level=settings.log_level,
+        drain, host=settings.host, port=settings.port, log_level=settings.log_level,
         access_log=settings.access_log, timeout_graceful_shutdown=settings.shutdown_timeout_s,
         lifespan="on", log_config=None, server_header=False,
         **uvicorn_proxy_options(settings.trusted_proxies))
-    server = uvicorn.Server(config)  # type: ignore[attr-defined]
+    server = draining_server(uvicorn, config, drain, settings.drain_s,
+                             on_drain=app.state.nlp.start_draining)
     failed: list[str] = []
 
     def on_fatal(message: str) -> None:

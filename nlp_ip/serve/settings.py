@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nlp_ip.draining import DEFAULT_DRAIN_S
 from nlp_ip.settings import ENV_PREFIX as ENV_PREFIX  # re-exported
 from nlp_ip.settings import env_name as env_name  # re-exported
 from nlp_ip.settings import settings_from_env, trusted_proxy
@@ -94,6 +95,11 @@ class ServeSettings(BaseModel):
         default=10.0, gt=0.0, description="deadline of one request; past it, 503")
     shutdown_timeout_s: float = Field(
         default=30.0, ge=0.0, description="time in-flight requests get to finish on shutdown")
+    drain_s: float = Field(
+        default=DEFAULT_DRAIN_S, ge=0.0,
+        description="on SIGTERM, after new connections are refused: at most this long for "
+                    "each open connection's next answer, sent with 'Connection: close', "
+                    "before the shutdown closes idle ones (0: at once)")
     warmup: bool = Field(default=True, description="run a few batches before reporting ready")
     cors_origins: tuple[str, ...] = Field(
         default=(), description="origins allowed by CORS; empty (default) means CORS is off")

@@ -83,6 +83,9 @@ class ServerState:
         self._owns_classifier = classifier is None
         self.metrics = ServerMetrics()
         self.ready = False
+        #: set when a SIGTERM's drain period starts (nlp_ip.draining): /readyz says not
+        #: ready while requests are still served
+        self.draining = False
         self.load_error: str | None = None
         self.on_fatal: Callable[[str], None] | None = None
         self.keystore: Any = None
@@ -363,6 +366,10 @@ class ServerState:
             close = getattr(self.classifier, "close", None)
             if close is not None:
                 close()
+
+    def start_draining(self) -> None:
+        """The drain before shutdown has started: report not ready, keep serving."""
+        self.draining = True
 
     def require_ready(self) -> None:
         if self.batcher.closing:

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from starlette.responses import JSONResponse, Response
 
+from nlp_ip.errors import NotReadyError
 from nlp_ip.serve import schemas
 from nlp_ip.serve.dependencies import ready_state, server_state
 from nlp_ip.serve.state import ServerState
@@ -31,6 +32,9 @@ async def healthz() -> Response:
                    summary="The model is loaded and warm (no key needed)",
                    responses=schemas.error_responses(503))
 async def readyz(state: Annotated[ServerState, Depends(ready_state)]) -> Response:
+    if state.draining:
+        raise NotReadyError("the server is shutting down (draining); send new requests to "
+                            "another instance")
     return JSONResponse({"status": "ready",
                          "model_version": state.classifier.model_version,
                          "backend": state.classifier.backend_name})
