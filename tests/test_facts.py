@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -127,19 +128,24 @@ def test_targets_come_from_the_label_and_the_scenario() -> None:
         fact_targets("fake")
 
 
+def _train_tiny(tmp_path: Path, cache: Path, *overrides: str) -> tuple[Any, Path]:
+    """configs/tiny.yaml with ``overrides``, trained into ``tmp_path/run``: (config, model-best)."""
+    from nlp_ip_train.config import load_config
+    from nlp_ip_train.run import train
+
+    cfg = load_config(ROOT / "configs" / "tiny.yaml", [f"data.cache_dir={cache}", *overrides])
+    train(cfg, tmp_path / "run", root=ROOT)
+    return cfg, tmp_path / "run" / "model-best"
+
+
 def test_a_fact_head_model_trains_serves_and_reports_its_facts(tmp_path: Path,
                                                                tiny_cache: Path) -> None:
     from nlp_ip.artifact import read_meta
     from nlp_ip.errors import InvalidInputError
     from nlp_ip.inference import ListingClassifier
-    from nlp_ip_train.config import load_config
-    from nlp_ip_train.run import train
 
-    cfg = load_config(ROOT / "configs" / "tiny.yaml", [
-        f"data.cache_dir={tiny_cache}", "model.fact_heads.enabled=true",
-        "model.blend.enabled=true"])
-    train(cfg, tmp_path / "run", root=ROOT)
-    folder = tmp_path / "run" / "model-best"
+    cfg, folder = _train_tiny(tmp_path, tiny_cache, "model.fact_heads.enabled=true",
+                              "model.blend.enabled=true")
     meta = read_meta(folder)
     assert meta.facts is not None and meta.facts.names == list(FACTS)
     assert meta.facts.weight in cfg.model.fact_heads.weights
@@ -158,10 +164,8 @@ def test_a_fact_head_model_trains_serves_and_reports_its_facts(tmp_path: Path,
     assert list(facts) == list(FACTS)
     assert all(v.shape == (2,) and ((v > 0) & (v < 1)).all() for v in facts.values())
     # without fact heads there are no facts to give
-    plain = tmp_path / "plain"
-    cfg_plain = load_config(ROOT / "configs" / "tiny.yaml", [f"data.cache_dir={tiny_cache}"])
-    train(cfg_plain, plain, root=ROOT)
-    with ListingClassifier.from_pretrained(plain / "model-best") as clf:
+    _, plain = _train_tiny(tmp_path / "plain", tiny_cache)
+    with ListingClassifier.from_pretrained(plain) as clf:
         with pytest.raises(InvalidInputError, match="no fact heads"):
             clf.predict_facts(listings)
 
@@ -170,14 +174,9 @@ def test_a_fact_head_folder_exports_to_onnx_with_the_same_answers(tmp_path: Path
                                                                    tiny_cache: Path) -> None:
     from nlp_ip.cli import main
     from nlp_ip.inference import ListingClassifier
-    from nlp_ip_train.config import load_config
-    from nlp_ip_train.run import train
 
-    cfg = load_config(ROOT / "configs" / "tiny.yaml", [
-        f"data.cache_dir={tiny_cache}", "model.fact_heads.enabled=true",
-        "model.fact_heads.weights=[0.5]"])
-    train(cfg, tmp_path / "run", root=ROOT)
-    folder = tmp_path / "run" / "model-best"
+    _, folder = _train_tiny(tmp_path, tiny_cache, "model.fact_heads.enabled=true",
+                            "model.fact_heads.weights=[0.5]")
     assert main(["export", "--model", str(folder), "--format", "onnx", "--output",
                  str(tmp_path / "onnx")]) == 0
     listings = [{"title": "Chewy Vuiton plush dog toy"},
