@@ -59,18 +59,21 @@ def fact_probs(fact_logits: np.ndarray) -> np.ndarray:
     return _sigmoid(np.asarray(fact_logits, dtype=np.float64))
 
 
-def guide_probs(fact_logits: np.ndarray) -> np.ndarray:
-    """(N, 4) label probabilities, in label order, from the fact logits (guide order)."""
-    p = fact_probs(fact_logits)
+def _guide_columns(p: Any) -> list[Any]:
+    """The guide's order over fact probabilities ``p`` (N, len(FACTS)), numpy or torch: the
+    four label columns in label order (the one definition both versions use)."""
     mark, genuine, joke, design = (p[:, FACTS.index(name)] for name in DECISIVE)
     infringing = mark * (1.0 - genuine)
     rest = 1.0 - infringing
-    parody = rest * joke
-    lookalike = rest * (1.0 - joke) * design
-    legitimate = rest * (1.0 - joke) * (1.0 - design)
-    by_label = {"infringing": infringing, "parody": parody, "lookalike": lookalike,
-                "legitimate": legitimate}
-    return np.stack([by_label[name] for name in LABEL_NAMES], axis=1)
+    by_label = {"infringing": infringing, "parody": rest * joke,
+                "lookalike": rest * (1.0 - joke) * design,
+                "legitimate": rest * (1.0 - joke) * (1.0 - design)}
+    return [by_label[name] for name in LABEL_NAMES]
+
+
+def guide_probs(fact_logits: np.ndarray) -> np.ndarray:
+    """(N, 4) label probabilities, in label order, from the fact logits (guide order)."""
+    return np.stack(_guide_columns(fact_probs(fact_logits)), axis=1)
 
 
 def label_scores(raw: np.ndarray, weight: float) -> np.ndarray:
@@ -91,14 +94,7 @@ def torch_guide_log_probs(fact_logits: Any) -> Any:
     """Torch version of :func:`guide_probs`, as log-probabilities (N, 4); differentiable."""
     import torch
 
-    p = torch.sigmoid(fact_logits.float())
-    mark, genuine, joke, design = (p[:, FACTS.index(name)] for name in DECISIVE)
-    infringing = mark * (1.0 - genuine)
-    rest = 1.0 - infringing
-    by_label = {"infringing": infringing, "parody": rest * joke,
-                "lookalike": rest * (1.0 - joke) * design,
-                "legitimate": rest * (1.0 - joke) * (1.0 - design)}
-    probs = torch.stack([by_label[name] for name in LABEL_NAMES], dim=1)
+    probs = torch.stack(_guide_columns(torch.sigmoid(fact_logits.float())), dim=1)
     return torch.log(probs.clamp_min(_EPS))
 
 

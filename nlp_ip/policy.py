@@ -77,6 +77,14 @@ class ConformalSets(BaseModel):
         cut = np.array([self.thresholds[name] for name in LABEL_NAMES], dtype=np.float64)
         return np.asarray(probs, dtype=np.float64) >= cut
 
+    def single_label(self, probs: np.ndarray) -> np.ndarray:
+        """(N,) booleans: rows whose set is exactly their top label (the others go to
+        review)."""
+        probs = np.asarray(probs, dtype=np.float64)
+        sets = self.sets(probs)
+        top = probs.argmax(axis=1)
+        return (sets.sum(axis=1) == 1) & sets[np.arange(probs.shape[0]), top]
+
 
 class DecisionPolicy(BaseModel):
     """Thresholds stored in the model folder (``nlp_ip.json`` -> ``policy``)."""
@@ -121,20 +129,11 @@ class DecisionPolicy(BaseModel):
         over_remove = probs[:, infringing] >= self.remove_threshold
         review |= over_remove
         if self.conformal is not None:
-            review |= ~self.single_label_set(probs)
+            review |= ~self.conformal.single_label(probs)
         out[review] = Decision.REVIEW.value
         remove = over_remove & (probs.argmax(axis=1) == infringing)
         out[remove] = Decision.REMOVE.value
         return out
-
-    def single_label_set(self, probs: np.ndarray) -> np.ndarray:
-        """Rows whose conformal set is exactly their top label (all rows without sets)."""
-        probs = np.asarray(probs, dtype=np.float64)
-        if self.conformal is None:
-            return np.ones(probs.shape[0], dtype=bool)
-        sets = self.conformal.sets(probs)
-        top = probs.argmax(axis=1)
-        return (sets.sum(axis=1) == 1) & sets[np.arange(probs.shape[0]), top]
 
     def prediction_sets(self, probs: np.ndarray) -> list[list[str]] | None:
         """Each row's conformal set as label names (None without ``conformal``)."""

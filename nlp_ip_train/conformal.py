@@ -72,8 +72,7 @@ def set_report(spec: ConformalSets, probs: np.ndarray, y_true: Sequence[int] | n
     y = np.asarray(y_true, dtype=np.int64)
     sets = spec.sets(probs)
     covered = sets[np.arange(len(y)), y] if len(y) else np.zeros(0, dtype=bool)
-    top = probs.argmax(axis=1) if len(y) else np.zeros(0, dtype=np.int64)
-    single = (sets.sum(axis=1) == 1) & sets[np.arange(len(y)), top] if len(y) else covered
+    single = spec.single_label(probs) if len(y) else covered
     return {
         "rows": len(y),
         "coverage": round(float(covered.mean()), 4) if len(y) else None,

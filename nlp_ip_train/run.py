@@ -128,18 +128,19 @@ def train(cfg: Config, output: str | Path, *, resume: bool = False,
     def finish(kind: str, label: str, logits_fn: Any, write_weights: Any,
                step: int | None) -> dict[str, Any]:
         y_val = np.asarray(val_cols[1])
+        val_logits = logits_fn(val_cols[0])
         facts = None
         if cfg.model.fact_heads.enabled and kind != "tfidf":
             from nlp_ip.facts import label_scores
             from nlp_ip_train.facts import fit_fact_weight
 
             raw_fn = logits_fn
-            facts = fit_fact_weight(raw_fn(val_cols[0]), y_val, cfg.model.fact_heads.weights,
+            facts = fit_fact_weight(val_logits, y_val, cfg.model.fact_heads.weights,
                                     calibrate=cfg.calibration.enabled)
+            val_logits = label_scores(val_logits, facts.meta.weight)
 
             def logits_fn(texts: list[str]) -> np.ndarray:  # the label scores of both heads
                 return label_scores(raw_fn(texts), facts.meta.weight)
-        val_logits = logits_fn(val_cols[0])
         blend = None
         score_fn, weights_fn = logits_fn, write_weights
         if tfidf is not None:
