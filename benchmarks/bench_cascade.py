@@ -19,6 +19,11 @@ calibrate-cascade``), on the same backend and threads, and reports:
   ``--rounds`` runs of each, taken round-robin (this machine is noisy), and the ratio;
 - ``label_agreement`` and ``decision_agreement`` of the cascade with the full blend on
   the traffic, and the share of listings the TF-IDF part decided alone;
+- ``ceiling``: how far any first stage of this kind could go on this traffic: the share
+  the full blend labels infringing or legitimate (the only labels that may skip), and the
+  share the folder's first stage (TF-IDF part, or its distilled head) would skip with
+  thresholds fitted on the traffic itself at the same agreement target, overall budget
+  (an upper bound that uses the answers it is scored on, never a result);
 - on each ``--quality`` set (default seed-test and the hold-out set): macro-F1,
   infringing recall (remove + review) and over-enforcement (share of non-infringing
   listings removed) with and without the cascade, and the paired bootstrap 95%
@@ -80,6 +85,38 @@ def _summary(y: np.ndarray, pred: np.ndarray, dec: np.ndarray) -> dict[str, floa
             "over_enforcement": round(float((dec[~infringing] == "remove").mean()), 4)}
 
 
+def ceiling(folder: Path, meta: Any, rows: Sequence[Any], blend: np.ndarray) -> dict[str, Any]:
+    """Upper bounds of the cascade on this traffic (see the module's docstring)."""
+    from nlp_ip.inference.cascade import early_exits, load_head
+    from nlp_ip.labels import LABEL2ID
+    from nlp_ip.text import build_model_inputs
+    from nlp_ip.tfidf import TfidfScorer
+    from nlp_ip_train.cascade import fit_cascade
+
+    spec = meta.blend.cascade
+    scorer = TfidfScorer.load(folder)
+    catalog = folder / "brands.yaml"
+    texts = build_model_inputs(list(rows), hints=meta.text.hints,
+                               catalog_path=catalog if catalog.is_file() else None)
+    if spec is not None and spec.head:
+        logits = scorer.linear(texts, [load_head(folder, spec.head, scorer.n_features)])[0]
+        temperature, stage = spec.head_temperature, "distilled head"
+    else:
+        logits, temperature, stage = scorer.logits(texts), meta.blend.tfidf_temperature, "tfidf"
+    target = spec.target_agreement if spec is not None else 0.995
+    oracle = fit_cascade(logits, temperature, blend, meta.policy, target_agreement=target,
+                         budget="overall")
+    skip = early_exits(logits, temperature, oracle.thresholds)
+    labels = blend.argmax(1)
+    return {"first_stage": stage,
+            "blend_skippable_share": round(float(np.isin(
+                labels, [LABEL2ID["infringing"], LABEL2ID["legitimate"]]).mean()), 4),
+            "first_stage_label_agreement": round(float(
+                (logits.argmax(1) == labels).mean()), 4),
+            "oracle_thresholds": {k: round(v, 4) for k, v in oracle.thresholds.items()},
+            "oracle_skip_share": round(float(skip.mean()), 4)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, type=Path)
@@ -135,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         "decision_agreement": round(float((dec_full == dec_fast).mean()), 5),
         "quality": {},
     }
+    result["ceiling"] = ceiling(args.model, full.meta, rows, outputs["full"])
     for spec in args.quality:
         listings = load_labeled([spec])
         y = label_ids(listings)

@@ -73,6 +73,12 @@ class CascadeMeta(BaseModel):
     blend on the label and the decision at ``target_agreement`` or better.
     ``enabled`` is the folder's default; the engine, ``nlp-ip predict`` and the
     server can turn it on or off.
+
+    With a ``head`` (``nlp-ip calibrate-cascade --distill``), the first stage is not the
+    TF-IDF part's own logistic regression but a second linear head on the same TF-IDF
+    features, fitted to reproduce the full blend's probabilities (distillation), with its
+    own temperature: thresholds then apply to its calibrated confidence, and the rows it
+    decides get its probabilities. The features are computed once for both.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -80,8 +86,19 @@ class CascadeMeta(BaseModel):
     enabled: bool = False
     thresholds: dict[str, float] = Field(default_factory=dict)
     target_agreement: float = Field(default=0.995, gt=0.0, le=1.0)
+    #: File of the distilled head in the folder (``coef`` (K, features), ``intercept`` (K,)).
+    head: str | None = None
+    head_temperature: float = Field(default=1.0, gt=0.0)
     #: What the thresholds were fitted on, and the validation figures they gave.
     fitted: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("head")
+    @classmethod
+    def _a_file_of_the_folder(cls, value: str | None) -> str | None:
+        if value is not None and (not value or Path(value).name != value or value in (".", "..")):
+            raise ValueError(f"cascade head {value!r} must be a file name inside the model "
+                             "folder, e.g. cascade_head.safetensors")
+        return value
 
     @field_validator("thresholds")
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class _Vectorizer:
     token_pattern: re.Pattern[str] | None
 
     def ngrams(self, text: str) -> list[str]:
+        """The text's n-grams as scikit-learn's analyzer makes them (same order and counts)."""
         text = text.lower()
         lo, hi = self.ngram_range
         if self.analyzer == "word":
@@ -42,32 +44,27 @@ class _Vectorizer:
             tokens = self.token_pattern.findall(text)
             grams: list[str] = []
             for n in range(lo, hi + 1):
-                grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+                grams.extend(tokens if n == 1 else
+                             [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)])
             return grams
-        text = _WHITESPACE.sub(" ", text)
         grams = []
-        for word in text.split():
+        for word in _WHITESPACE.sub(" ", text).split():
             word = f" {word} "
             length = len(word)
             for n in range(lo, hi + 1):
-                offset = 0
-                grams.append(word[offset:offset + n])
-                while offset + n < length:
-                    offset += 1
-                    grams.append(word[offset:offset + n])
-                if offset == 0:
+                if length <= n:  # a word no longer than n counts once, whole
+                    grams.append(word)
                     break
+                grams.extend([word[i:i + n] for i in range(length - n + 1)])
         return grams
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The non-zero columns of one text's L2-normalised TF-IDF vector and their values."""
-        counts: dict[int, int] = {}
-        for gram in self.ngrams(text):
-            index = self.vocabulary.get(gram)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        vocabulary = self.vocabulary
+        found = [(vocabulary[gram], count) for gram, count in Counter(self.ngrams(text)).items()
+                 if gram in vocabulary]
+        idx = np.fromiter((j for j, _ in found), dtype=np.int64, count=len(found))
+        tf = np.fromiter((c for _, c in found), dtype=np.float64, count=len(found))
         if self.sublinear_tf:
             tf = 1.0 + np.log(tf)
         values = tf * self.idf[idx]
@@ -114,18 +111,50 @@ class TfidfScorer:
     def features(self, texts: list[str]) -> np.ndarray:
         return np.hstack([v.transform(texts) for v in self.vectorizers])
 
+    @property
+    def n_features(self) -> int:
+        """Columns of the feature vector (all vectorizers side by side)."""
+        return sum(len(v.idf) for v in self.vectorizers)
+
     def logits(self, texts: list[str]) -> np.ndarray:
         """Logits, shape (N, K): the sparse rows times the coefficients, never densified."""
-        out = np.tile(self.intercept, (len(texts), 1))
+        return self.linear(texts, [(self.coef, self.intercept)])[0]
+
+    def linear(self, texts: list[str],
+               heads: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+        """Scores of several linear ``heads`` (coefficients (K, n_features), intercept (K,))
+        on the same TF-IDF rows, each text featurised once: the baseline's own head is
+        ``(self.coef, self.intercept)``, the cascade's distilled head another."""
+        outs = [np.tile(intercept, (len(texts), 1)) for _, intercept in heads]
         offset = 0
         for vectorizer in self.vectorizers:
-            coef = self.coef[:, offset:offset + len(vectorizer.idf)]
+            width = len(vectorizer.idf)
+            coefs = [coef[:, offset:offset + width] for coef, _ in heads]
             for i, text in enumerate(texts):
                 idx, values = vectorizer.row(text)
                 if len(idx):
-                    out[i] += coef[:, idx] @ values
-            offset += len(vectorizer.idf)
-        return out
+                    for out, coef in zip(outs, coefs, strict=True):
+                        out[i] += coef[:, idx] @ values
+            offset += width
+        return outs
+
+    def sparse_rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The L2-normalised TF-IDF rows of ``texts`` in CSR form ``(data, indices, indptr)``
+        over :attr:`n_features` columns (for fitting heads on the same features)."""
+        data: list[np.ndarray] = []
+        indices: list[np.ndarray] = []
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            offset = 0
+            for vectorizer in self.vectorizers:
+                idx, values = vectorizer.row(text)
+                data.append(values)
+                indices.append(idx + offset)
+                lengths[i] += len(idx)
+                offset += len(vectorizer.idf)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        return (np.concatenate(data) if data else np.zeros(0),
+                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64), indptr)
 
 
 def make_tfidf_pipeline(

@@ -13,6 +13,13 @@ full blend's): the two thresholds are the pair that skips the most rows while th
 rows that disagree stay within the budget of the whole set. ``weights`` (one per row)
 make the set stand for a traffic mix: a balanced validation set reweighted to, say, 85%
 legitimate counts each legitimate row more (:func:`mix_weights`).
+
+:func:`fit_head` fits the optional distilled first stage: a multinomial logistic
+regression on the TF-IDF part's own features whose targets are the full blend's
+probabilities on unlabeled listings (soft targets: each row once per label, weighted
+by the blend's probability of that label), so that its confidence ranks listings by
+how likely the blend is to agree with it. Its temperature is then fitted on the
+labeled calibration rows, like every other part's.
 """
 
 from __future__ import annotations
@@ -150,3 +157,35 @@ def _overall_thresholds(top: np.ndarray, confidence: np.ndarray, agree: np.ndarr
         if k > 0:
             out[label] = float(levels[k])
     return out
+
+
+def fit_head(features: tuple[np.ndarray, np.ndarray, np.ndarray], n_features: int,
+             blend_probs: np.ndarray, *, C: float = 16.0, min_weight: float = 1e-3,
+             max_iter: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+    """``(coef, intercept)`` of the distilled head: features are CSR ``(data, indices,
+    indptr)`` rows (:meth:`nlp_ip.tfidf.TfidfScorer.sparse_rows`), targets the blend's
+    probabilities (one row per listing, columns in label order). Label weights below
+    ``min_weight`` are dropped (they would only slow the fit)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    probs = np.asarray(blend_probs, dtype=np.float64)
+    n, k = probs.shape
+    matrix = csr_matrix(features, shape=(n, n_features))
+    rows = np.repeat(np.arange(n), k)
+    labels = np.tile(np.arange(k), n)
+    weights = probs.reshape(-1)
+    keep = weights >= min_weight
+    if len(np.unique(labels[keep])) < 2:
+        raise ValueError("the blend gives a single label to every distillation row; a head "
+                         "needs listings of at least two labels")
+    model = LogisticRegression(C=C, max_iter=max_iter)
+    model.fit(matrix[rows[keep]], labels[keep], sample_weight=weights[keep])
+    coef = np.zeros((k, n_features))
+    intercept = np.full(k, -1e4)  # a label never seen in the targets is never predicted
+    if len(model.classes_) == 2:  # scikit-learn's binary form: one row for classes_[1]
+        coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+        coef[model.classes_[0]], intercept[model.classes_[0]] = 0.0, 0.0
+    else:
+        coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+    return coef, intercept

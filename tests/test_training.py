@@ -103,7 +103,10 @@ def test_tfidf_runtime_matches_scikit_learn() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         save_baseline(model, Path(tmp))
         scorer = TfidfScorer.load(tmp)
-        probe = ["Gucci  belt replica, unseen words ÉTÉ", "tote bag inspired", "x"]
+        # words shorter than, as long as and longer than the n-gram sizes (a padded word
+        # no longer than n counts once), repeated grams, runs of white space, no words
+        probe = ["Gucci  belt replica, unseen words ÉTÉ", "tote bag inspired", "x",
+                 "ab abc abcd\tabcde  tote tote tote\n bag bag", "aaaa aaaa aaa", ""]
         np.testing.assert_allclose(scorer.logits(probe), baseline_logits(model, probe),
                                    rtol=1e-9, atol=1e-9)
 

@@ -169,7 +169,7 @@ def export_onnx(model_dir: str | os.PathLike[str], output: str | os.PathLike[str
                 f"the ONNX export of {source} differs from the torch model by {logit_diff:.2g} "
                 f"in the logits (tolerance {FP32_TOLERANCE}); the export is wrong. Try "
                 "--no-optimize, or report it with the model's config.json")
-        _copy_support_files(source, tmp, keep_torch_weights)
+        _copy_support_files(source, tmp, keep_torch_weights, meta)
         new_meta = _onnx_meta(meta, precision=precision, quantization=quantization,
                               opset=opset, optimized=optimized, logit_diff=logit_diff,
                               prob_diff=prob_diff, source=source)
@@ -304,12 +304,16 @@ def _check(source: Path, onnx_path: Path, meta: ModelMeta) -> tuple[float, float
     return logit_diff, prob_diff
 
 
-def _copy_support_files(source: Path, target: Path, keep_torch_weights: bool) -> None:
+def _copy_support_files(source: Path, target: Path, keep_torch_weights: bool,
+                        meta: ModelMeta) -> None:
     from transformers import AutoTokenizer
 
     AutoTokenizer.from_pretrained(str(source)).save_pretrained(str(target))
-    # tfidf.*: the TF-IDF part of a blend folder (meta.blend travels in nlp_ip.json)
-    for name in ("config.json", BRANDS_FILE, TFIDF_JSON, TFIDF_WEIGHTS):
+    # tfidf.*: the TF-IDF part of a blend folder (meta.blend travels in nlp_ip.json), and
+    # the cascade's distilled head on its features
+    cascade = meta.blend.cascade if meta.blend is not None else None
+    head = cascade.head if cascade is not None and cascade.head else None
+    for name in ("config.json", BRANDS_FILE, TFIDF_JSON, TFIDF_WEIGHTS, *([head] if head else [])):
         if (source / name).is_file():
             shutil.copyfile(source / name, target / name)
     if keep_torch_weights:

@@ -52,6 +52,12 @@ class BlendBackend:
         self.inner = inner
         self.spec = spec
         self.scorer = TfidfScorer.load(folder)
+        #: The cascade's distilled head (``spec.cascade.head``), when the folder has one.
+        self.cascade_head: tuple[np.ndarray, np.ndarray] | None = None
+        if spec.cascade is not None and spec.cascade.head is not None:
+            from nlp_ip.inference.cascade import load_head
+
+            self.cascade_head = load_head(folder, spec.cascade.head, self.scorer.n_features)
         self.name = f"{inner.name}{BLEND_SUFFIX}"
         self.precision = inner.precision
         self.default_batch_tokens = inner.default_batch_tokens
@@ -80,23 +86,33 @@ class BlendBackend:
     def early_exit(self, encoded: _Blended, temperature: float) -> tuple[np.ndarray, np.ndarray]:
         """The cascade's first stage: ``(mask, scores)`` for every row of ``encoded``.
 
-        ``mask`` marks the rows the TF-IDF part decides alone (thresholds in
-        ``spec.cascade``); ``scores`` holds, for those rows, the TF-IDF part's calibrated
+        ``mask`` marks the rows the first stage decides alone (thresholds in
+        ``spec.cascade``); ``scores`` holds, for those rows, its calibrated
         log-probabilities times the folder's ``temperature``, so that the engine's
-        ``softmax(scores / temperature)`` gives exactly the TF-IDF part's calibrated
-        probabilities. The TF-IDF logits are kept in ``encoded`` for :meth:`forward`.
+        ``softmax(scores / temperature)`` gives exactly the first stage's calibrated
+        probabilities. The first stage is the TF-IDF part, or the distilled head on the
+        same features when the folder has one. The TF-IDF logits are kept in ``encoded``
+        for :meth:`forward`.
         """
         from nlp_ip.inference.cascade import early_exits
 
-        tfidf = self.scorer.logits(encoded.texts) if encoded.texts else np.zeros((0, 0))
-        encoded.tfidf = tfidf
         cascade = self.spec.cascade
-        mask = early_exits(tfidf, self.spec.tfidf_temperature,
+        heads = [(self.scorer.coef, self.scorer.intercept)]
+        if self.cascade_head is not None:
+            heads.append(self.cascade_head)
+        if encoded.texts:
+            scored = self.scorer.linear(encoded.texts, heads)
+        else:
+            scored = [np.zeros((0, len(self.scorer.intercept)))] * len(heads)
+        encoded.tfidf = scored[0]
+        first, first_temperature = ((scored[1], cascade.head_temperature)
+                                    if self.cascade_head is not None and cascade is not None
+                                    else (scored[0], self.spec.tfidf_temperature))
+        mask = early_exits(first, first_temperature,
                            cascade.thresholds if cascade is not None else {})
-        scores = np.zeros((len(encoded.texts), tfidf.shape[1] if tfidf.ndim == 2 else 0),
-                          dtype=np.float32)
+        scores = np.zeros(first.shape, dtype=np.float32)
         if mask.any():
-            scores[mask] = (log_softmax(tfidf[mask], self.spec.tfidf_temperature)
+            scores[mask] = (log_softmax(first[mask], first_temperature)
                             * temperature).astype(np.float32)
         return mask, scores
 

@@ -146,6 +146,15 @@ def register_calibrate_cascade(subparsers: Any) -> None:
                         help="weigh the rows to stand for a traffic mix by true label, e.g. "
                              "legitimate=0.85,lookalike=0.08,infringing=0.05,parody=0.02 "
                              "(default: the rows as they are)")
+    parser.add_argument("--distill", type=Path, nargs="+", default=None, metavar="FILE",
+                        help="listing files (labels not needed; none of them in --data, e.g. "
+                             "a generated corpus's train split) on which to fit a distilled "
+                             "first stage: a linear head on the TF-IDF features trained to "
+                             "reproduce the full blend's answers; it then decides instead of "
+                             "the TF-IDF part (cascade_head.safetensors)")
+    parser.add_argument("--distill-c", type=float, default=16.0,
+                        help="inverse regularisation strength of the distilled head "
+                             "(default 16)")
     parser.add_argument("--enable", action="store_true",
                         help="make the cascade the folder's default (else it runs only when "
                              "asked: nlp-ip predict --cascade, serve --cascade)")
@@ -181,6 +190,10 @@ def parse_mix(text: str) -> dict[str, float]:
 def calibrate_cascade_cli(args: argparse.Namespace) -> int:
     from nlp_ip_train.evaluation.run import calibrate_model_cascade
 
+    if args.distill_c <= 0:
+        from nlp_ip.errors import InvalidInputError
+
+        raise InvalidInputError(f"--distill-c must be above 0, got {args.distill_c}")
     if not 0.5 <= args.target_agreement <= 1.0:
         from nlp_ip.errors import InvalidInputError
 
@@ -190,7 +203,8 @@ def calibrate_cascade_cli(args: argparse.Namespace) -> int:
                                    target_agreement=args.target_agreement,
                                    min_rows=args.min_rows, enable=args.enable,
                                    write=not args.dry_run, budget=args.budget,
-                                   mix=parse_mix(args.mix) if args.mix else None)
+                                   mix=parse_mix(args.mix) if args.mix else None,
+                                   distill=args.distill, distill_c=args.distill_c)
     print(json.dumps(spec.model_dump(mode="json"), indent=2))
     print("(dry run: nothing written)" if args.dry_run
           else f"cascade written to {args.model / 'nlp_ip.json'}", file=sys.stderr)

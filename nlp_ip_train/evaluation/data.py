@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,20 @@ def parse_data_arg(arg: str | Path, split: str | None) -> tuple[Path, str | None
     return path, split
 
 
+def _read(paths: Sequence[str | Path], split: str | None) -> Iterator[tuple[Path, list[Listing]]]:
+    """Each file of ``paths`` (``FILE`` or ``FILE:SPLIT``) and its chosen rows; bad rows are
+    logged and skipped (as ``nlp-ip validate`` reports them)."""
+    if not paths:
+        raise InvalidInputError("no data file given; pass --data FILE")
+    for arg in paths:
+        path, file_split = parse_data_arg(arg, split)
+        listings, report = read_listings(path)
+        if report.errors:
+            logger.warning("%s: skipped %d bad rows (first: %s)", path, len(report.errors),
+                           report.errors[0])
+        yield path, select_split(listings, file_split, str(path))
+
+
 def load_labeled(paths: Sequence[str | Path], split: str | None = None) -> list[Listing]:
     """Every labeled row of ``paths`` (after split selection), in file order.
 
@@ -73,16 +87,8 @@ def load_labeled(paths: Sequence[str | Path], split: str | None = None) -> list[
     Bad rows are logged and skipped (as ``nlp-ip validate`` reports them); a
     row without a label is an error, since it cannot be scored.
     """
-    if not paths:
-        raise InvalidInputError("no data file given; pass --data FILE")
     rows: list[Listing] = []
-    for arg in paths:
-        path, file_split = parse_data_arg(arg, split)
-        listings, report = read_listings(path)
-        if report.errors:
-            logger.warning("%s: skipped %d bad rows (first: %s)", path, len(report.errors),
-                           report.errors[0])
-        chosen = select_split(listings, file_split, str(path))
+    for path, chosen in _read(paths, split):
         unlabeled = [x for x in chosen if x.label is None]
         if unlabeled:
             raise InvalidInputError(
@@ -92,6 +98,14 @@ def load_labeled(paths: Sequence[str | Path], split: str | None = None) -> list[
     if not rows:
         raise DataFormatError(f"no labeled rows in {', '.join(map(str, paths))}"
                               + (f" for split {split!r}" if split else ""))
+    return rows
+
+
+def load_listings(paths: Sequence[str | Path], split: str | None = None) -> list[Listing]:
+    """Every row of ``paths`` (``FILE`` or ``FILE:SPLIT``), labeled or not, in file order."""
+    rows = [x for _, chosen in _read(paths, split) for x in chosen]
+    if not rows:
+        raise DataFormatError(f"no listings in {', '.join(map(str, paths))}")
     return rows
 
 

@@ -187,19 +187,30 @@ def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *
                             split: str | None = None, target_agreement: float = 0.995,
                             min_rows: int = 20, enable: bool = False,
                             write: bool = True, budget: str = "skipped",
-                            mix: dict[str, float] | None = None) -> Any:
+                            mix: dict[str, float] | None = None,
+                            distill: Sequence[str | Path] | None = None,
+                            distill_c: float = 16.0) -> Any:
     """Fit the cascade thresholds of the blend folder ``model_dir`` on held-out ``data``.
 
     Stores them in ``nlp_ip.json`` (``blend.cascade``) unless ``write=False``;
     ``enable`` makes the cascade the folder's default. ``budget`` and ``mix``: see
     :func:`nlp_ip_train.cascade.fit_cascade` and :func:`~nlp_ip_train.cascade.mix_weights`.
-    Returns the :class:`~nlp_ip.artifact.CascadeMeta`.
+    ``distill`` (listing files, labels not needed, none of them in ``data``) first fits
+    the distilled head on the full blend's answers to those listings
+    (:func:`nlp_ip_train.cascade.fit_head`, inverse regularisation ``distill_c``), its
+    temperature on ``data``, and the thresholds on its confidence; it is written to
+    ``cascade_head.safetensors``. Returns the :class:`~nlp_ip.artifact.CascadeMeta`.
     """
     from nlp_ip.artifact import read_meta, update_meta
+    from nlp_ip.atomic import atomic_path
     from nlp_ip.inference import ListingClassifier
+    from nlp_ip.inference.cascade import HEAD_FILE
+    from nlp_ip.io import exact_text_key
     from nlp_ip.text import build_model_inputs
     from nlp_ip.tfidf import TfidfScorer
-    from nlp_ip_train.cascade import fit_cascade, mix_weights
+    from nlp_ip_train.cascade import fit_cascade, fit_head, mix_weights
+    from nlp_ip_train.evaluation.data import load_listings
+    from nlp_ip_train.metrics import fit_temperature
 
     folder = Path(model_dir)
     meta = read_meta(folder)
@@ -207,28 +218,69 @@ def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *
         raise InvalidInputError(f"{folder} is not a blend folder (no 'blend' in nlp_ip.json); "
                                 "the cascade needs a TF-IDF part to run first")
     listings = load_labeled(list(data), split)
+    unlabeled: list[Listing] = []
+    if distill:
+        unlabeled = load_listings(list(distill))
+        held = {exact_text_key(x.title, x.description) for x in listings}
+        shared = sum(exact_text_key(x.title, x.description) in held for x in unlabeled)
+        if shared:
+            raise InvalidInputError(
+                f"--distill: {shared} of its listings are also in --data; the thresholds "
+                "must be fitted on listings the head was not fitted on (use a separate "
+                "file, e.g. a generated corpus's train split)")
     with ListingClassifier.from_pretrained(folder, cascade=False) as classifier:
         blend_probs = classifier.predict_proba(listings)
+        distill_probs = classifier.predict_proba(unlabeled) if unlabeled else None
     catalog = folder / "brands.yaml"
-    texts = build_model_inputs(listings, hints=meta.text.hints,
-                               catalog_path=catalog if catalog.is_file() else None)
-    tfidf = TfidfScorer.load(folder).logits(texts)
+
+    def model_inputs(rows: list[Listing]) -> list[str]:
+        return build_model_inputs(rows, hints=meta.text.hints,
+                                  catalog_path=catalog if catalog.is_file() else None)
+
+    scorer = TfidfScorer.load(folder)
+    texts = model_inputs(listings)
+    head: tuple[np.ndarray, np.ndarray] | None = None
+    first, first_temperature = scorer.logits(texts), meta.blend.tfidf_temperature
+    if distill_probs is not None:
+        try:
+            head = fit_head(scorer.sparse_rows(model_inputs(unlabeled)), scorer.n_features,
+                            distill_probs, C=distill_c)
+        except ValueError as exc:
+            raise InvalidInputError(f"--distill: {exc}") from None
+        # the thresholds are fitted on what the folder will hold: float32 weights
+        head = (head[0].astype(np.float32).astype(np.float64),
+                head[1].astype(np.float32).astype(np.float64))
+        first = scorer.linear(texts, [head])[0]
+        first_temperature = fit_temperature(first, label_ids(listings))
     try:
         weights = (mix_weights([str(x.label) for x in listings], mix) if mix else None)
     except ValueError as exc:
         raise InvalidInputError(f"--mix: {exc}") from None
-    spec = fit_cascade(tfidf, meta.blend.tfidf_temperature, blend_probs, meta.policy,
+    spec = fit_cascade(first, first_temperature, blend_probs, meta.policy,
                        target_agreement=target_agreement, min_rows=min_rows, budget=budget,
                        weights=weights)
     spec.enabled = enable
     spec.fitted["data"] = {"path": [str(d) for d in data], "split": split, "n": len(listings)}
     if mix:
         spec.fitted["mix"] = mix
+    if head is not None:
+        spec.head, spec.head_temperature = HEAD_FILE, first_temperature
+        spec.fitted["distill"] = {"path": [str(d) for d in distill or ()], "n": len(unlabeled),
+                                  "C": distill_c}
     if write:
+        if head is not None:
+            from safetensors.numpy import save_file
+
+            with atomic_path(folder / HEAD_FILE) as tmp:
+                save_file({"coef": head[0].astype(np.float32),
+                           "intercept": head[1].astype(np.float32)}, str(tmp))
+
         def change(m: Any) -> None:
             m.blend.cascade = spec
 
         update_meta(folder, change)
+        if head is None:  # a head of an earlier fit that the folder no longer names
+            (folder / HEAD_FILE).unlink(missing_ok=True)
     return spec
 
 
