@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,6 @@ class _Vectorizer:
     token_pattern: re.Pattern[str] | None
 
     def ngrams(self, text: str) -> list[str]:
-        """The text's n-grams as scikit-learn's analyzer makes them (same order and counts)."""
         text = text.lower()
         lo, hi = self.ngram_range
         if self.analyzer == "word":
@@ -44,27 +42,32 @@ class _Vectorizer:
             tokens = self.token_pattern.findall(text)
             grams: list[str] = []
             for n in range(lo, hi + 1):
-                grams.extend(tokens if n == 1 else
-                             [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)])
+                grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
             return grams
+        text = _WHITESPACE.sub(" ", text)
         grams = []
-        for word in _WHITESPACE.sub(" ", text).split():
+        for word in text.split():
             word = f" {word} "
             length = len(word)
             for n in range(lo, hi + 1):
-                if length <= n:  # a word no longer than n counts once, whole
-                    grams.append(word)
+                offset = 0
+                grams.append(word[offset:offset + n])
+                while offset + n < length:
+                    offset += 1
+                    grams.append(word[offset:offset + n])
+                if offset == 0:
                     break
-                grams.extend([word[i:i + n] for i in range(length - n + 1)])
         return grams
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The non-zero columns of one text's L2-normalised TF-IDF vector and their values."""
-        vocabulary = self.vocabulary
-        found = [(vocabulary[gram], count) for gram, count in Counter(self.ngrams(text)).items()
-                 if gram in vocabulary]
-        idx = np.fromiter((j for j, _ in found), dtype=np.int64, count=len(found))
-        tf = np.fromiter((c for _, c in found), dtype=np.float64, count=len(found))
+        counts: dict[int, int] = {}
+        for gram in self.ngrams(text):
+            index = self.vocabulary.get(gram)
+            if index is not None:
+                counts[index] = counts.get(index, 0) + 1
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         if self.sublinear_tf:
             tf = 1.0 + np.log(tf)
         values = tf * self.idf[idx]

@@ -19,7 +19,7 @@ metric                                      meaning
 ``nlp_ip_ready``                            1 when the model is loaded and warm
 ``nlp_ip_model_reloads_total``              hot swaps of the model, by result
 ``nlp_ip_cascade_listings_total``           listings scored with the cascade on
-``nlp_ip_cascade_skipped_total``            of those, decided by the TF-IDF part alone
+``nlp_ip_cascade_skipped_total``            of those, decided by the first stage alone
 ==========================================  ==========================================
 """
 
@@ -87,7 +87,7 @@ class ServerMetrics:
                                       "Listings scored with the cascade on",
                                       value=counts["listings"]),
                         metric_family("nlp_ip_cascade_skipped",
-                                      "Listings decided by the TF-IDF part alone (cascade)",
+                                      "Listings decided by the cascade's first stage alone",
                                       value=counts["skipped"])]
 
         self.registry.register(_Cascade())
