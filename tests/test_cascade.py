@@ -471,3 +471,27 @@ def test_onnx_export_carries_the_head(blend_folder: Path, tmp_path: Path) -> Non
     b = ListingClassifier.from_pretrained(out, cascade=True)
     np.testing.assert_allclose(a.predict_proba(listings), b.predict_proba(listings), atol=2e-3)
     assert a.cascade_counts == b.cascade_counts
+
+
+def test_early_exit_probe_runs(tiny_blend_run: Path, tmp_path: Path) -> None:
+    """benchmarks/early_exit_probe.py end to end on the tiny blend (smoke: shares exist)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("early_exit_probe",
+                                                  ROOT / "benchmarks" / "early_exit_probe.py")
+    assert spec is not None and spec.loader is not None
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    seed = str(ROOT / "data" / "seed" / "listings.jsonl")
+    out = tmp_path / "probe.json"
+    assert probe.main(["--model", str(tiny_blend_run / "model-best"),
+                       "--distill", f"{seed}:seed-train", "--distill-n", "200",
+                       "--data", f"{seed}:seed-validation", "--traffic", f"{seed}:test",
+                       "--n", "60", "--layers", "1,2", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert set(result["layers"]) == {"1", "2"} and result["n"] == 60
+    for report in result["layers"].values():
+        for budget in ("skipped", "overall"):
+            assert 0.0 <= report[budget]["exit_share"] <= 1.0
+            assert set(report[budget]["thresholds"]) <= {"infringing", "legitimate"}
+        assert 0.0 <= report["oracle_exit_share"] <= 1.0
