@@ -69,6 +69,14 @@ def traffic(data: Sequence[str], n: int, mix: dict[str, float], seed: int) -> li
     return [rows[i] for i in order]
 
 
+def report_result(result: dict[str, Any], path: Path | None) -> None:
+    """Print ``result`` as JSON, and write it to ``path`` when given."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if path is not None:
+        path.write_text(text + "\n", encoding="utf-8")
+
+
 def _quality(y: np.ndarray, probs: np.ndarray, policy: Any) -> tuple[np.ndarray, np.ndarray]:
     return probs.argmax(1), np.asarray(policy.decide_codes(probs), dtype=object)
 
@@ -184,9 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             "cascade": _summary(y, pred_fast, dec_b),
             "paired_ci95_cascade_minus_full": paired_differences(
                 y, (pred_fast, dec_b), (pred_full, dec_a), seed=args.seed)}
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    report_result(result, args.json)
     return 0
 
 

@@ -54,7 +54,7 @@ def pooled_hidden(folder: Path, texts: list[str], layers: list[int], max_length:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench_cascade import DEFAULT_MIX, traffic
+    from bench_cascade import DEFAULT_MIX, report_result, traffic
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, type=Path, help="torch blend folder")
@@ -70,15 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    from sklearn.linear_model import LogisticRegression
-
     from nlp_ip.doctor import environment_report
     from nlp_ip.inference import ListingClassifier
     from nlp_ip.inference.cascade import early_exits
     from nlp_ip.numerics import softmax
     from nlp_ip.text import build_model_inputs
     from nlp_ip.tfidf import TfidfScorer
-    from nlp_ip_train.cascade import fit_cascade, mix_weights
+    from nlp_ip_train.cascade import fit_cascade, fit_head, mix_weights
     from nlp_ip_train.evaluation.data import label_ids, load_labeled, load_listings
     from nlp_ip_train.metrics import fit_temperature
 
@@ -111,22 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     hidden_t, tfidf_t, probs_t = prepare(rows)
     y = label_ids(validation)
     weights = mix_weights([str(x.label) for x in validation], mix)
-    k_labels = probs_d.shape[1]
     result: dict[str, Any] = {"cpu": env["cpu"], "model_version": meta.model_version,
                               "distill_n": len(distill), "n": len(rows), "layers": {}}
     for k in layers:
         x_d = np.hstack([hidden_d[k], tfidf_d])
         mu, sd = x_d.mean(0), x_d.std(0) + 1e-6
-        rows_idx = np.repeat(np.arange(len(x_d)), k_labels)
-        labels = np.tile(np.arange(k_labels), len(x_d))
-        soft = probs_d.reshape(-1)
-        keep = soft > 1e-3
-        head = LogisticRegression(C=1.0, max_iter=3000).fit(
-            ((x_d - mu) / sd)[rows_idx[keep]], labels[keep], sample_weight=soft[keep])
-        if len(head.classes_) != k_labels:
-            raise SystemExit(f"the blend gives only labels {head.classes_} on --distill")
-        logits_v = head.decision_function((np.hstack([hidden_v[k], tfidf_v]) - mu) / sd)
-        logits_t = head.decision_function((np.hstack([hidden_t[k], tfidf_t]) - mu) / sd)
+        coef, intercept = fit_head((x_d - mu) / sd, probs_d, C=1.0)
+        logits_v, logits_t = (((np.hstack([hidden[k], tfidf]) - mu) / sd) @ coef.T + intercept
+                              for hidden, tfidf in ((hidden_v, tfidf_v), (hidden_t, tfidf_t)))
         temperature = fit_temperature(logits_v, y)
         report: dict[str, Any] = {}
         for budget in ("skipped", "overall"):
@@ -146,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             (logits_t.argmax(1) == probs_t.argmax(1)).mean()), 4)
         result["layers"][str(k)] = report
         print(f"layer {k}: {json.dumps(report)}", file=sys.stderr, flush=True)
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    report_result(result, args.json)
     return 0
 
 

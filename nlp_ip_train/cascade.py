@@ -159,19 +159,18 @@ def _overall_thresholds(top: np.ndarray, confidence: np.ndarray, agree: np.ndarr
     return out
 
 
-def fit_head(features: tuple[np.ndarray, np.ndarray, np.ndarray], n_features: int,
-             blend_probs: np.ndarray, *, C: float = 16.0, min_weight: float = 1e-3,
-             max_iter: int = 3000) -> tuple[np.ndarray, np.ndarray]:
-    """``(coef, intercept)`` of the distilled head: features are CSR ``(data, indices,
-    indptr)`` rows (:meth:`nlp_ip.tfidf.TfidfScorer.sparse_rows`), targets the blend's
-    probabilities (one row per listing, columns in label order). Label weights below
-    ``min_weight`` are dropped (they would only slow the fit)."""
-    from scipy.sparse import csr_matrix
+def fit_head(features: Any, blend_probs: np.ndarray, *, C: float = 16.0,
+             min_weight: float = 1e-3, max_iter: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+    """``(coef, intercept)`` of a head fitted to the blend's probabilities (soft targets):
+    ``features`` is one row per listing (a dense array or a scipy sparse matrix, e.g. the
+    TF-IDF rows of :meth:`nlp_ip.tfidf.TfidfScorer.sparse_rows`), ``blend_probs`` the blend's
+    probabilities (columns in label order). Each row is fitted once per label, weighted by
+    that label's probability; weights below ``min_weight`` are dropped (they would only slow
+    the fit). A label absent from the targets gets no probability."""
     from sklearn.linear_model import LogisticRegression
 
     probs = np.asarray(blend_probs, dtype=np.float64)
     n, k = probs.shape
-    matrix = csr_matrix(features, shape=(n, n_features))
     rows = np.repeat(np.arange(n), k)
     labels = np.tile(np.arange(k), n)
     weights = probs.reshape(-1)
@@ -180,8 +179,8 @@ def fit_head(features: tuple[np.ndarray, np.ndarray, np.ndarray], n_features: in
         raise ValueError("the blend gives a single label to every distillation row; a head "
                          "needs listings of at least two labels")
     model = LogisticRegression(C=C, max_iter=max_iter)
-    model.fit(matrix[rows[keep]], labels[keep], sample_weight=weights[keep])
-    coef = np.zeros((k, n_features))
+    model.fit(features[rows[keep]], labels[keep], sample_weight=weights[keep])
+    coef = np.zeros((k, features.shape[1]))
     intercept = np.full(k, -1e4)  # a label never seen in the targets is never predicted
     if len(model.classes_) == 2:  # scikit-learn's binary form: one row for classes_[1]
         coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +28,17 @@ def _listings(n: int = 60) -> list[dict]:
             .read_text(encoding="utf-8").splitlines()[:n]]
     return [{k: r.get(k) for k in ("id", "title", "description", "price", "currency")}
             for r in rows]
+
+
+def _benchmark(name: str) -> Any:
+    """The module ``benchmarks/<name>.py``, loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture
@@ -285,13 +297,7 @@ async def test_server_runs_the_cascade_and_counts_skipped_listings(
 
 def test_bench_cascade_runs_side_by_side(blend_folder: Path, tmp_path: Path) -> None:
     """benchmarks/bench_cascade.py end to end on the tiny blend (smoke: figures exist)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_cascade",
-                                                  ROOT / "benchmarks" / "bench_cascade.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("bench_cascade")
 
     def change(meta: object) -> None:
         meta.blend.cascade = CascadeMeta(thresholds={"legitimate": 0.0})  # type: ignore[attr-defined]
@@ -327,6 +333,8 @@ def _write(path: Path, rows: list[dict]) -> Path:
 
 
 def test_fit_head_learns_soft_targets_and_never_predicts_an_absent_label() -> None:
+    from scipy.sparse import csr_matrix
+
     from nlp_ip_train.cascade import fit_head
 
     rng = np.random.default_rng(0)
@@ -338,7 +346,8 @@ def test_fit_head_learns_soft_targets_and_never_predicts_an_absent_label() -> No
     order = np.lexsort((nz[1], nz[0]))
     rows, cols = nz[0][order], nz[1][order]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-    coef, intercept = fit_head((dense[rows, cols], cols, indptr), d, probs, C=100.0)
+    features = csr_matrix((dense[rows, cols], cols, indptr), shape=(n, d))
+    coef, intercept = fit_head(features, probs, C=100.0)
     assert coef.shape == (4, d) and intercept.shape == (4,)
     fitted = softmax(dense @ coef.T + intercept, 1.0)
     assert (fitted.argmax(1) == probs.argmax(1)).mean() > 0.9
@@ -348,7 +357,7 @@ def test_fit_head_learns_soft_targets_and_never_predicts_an_absent_label() -> No
     two = np.zeros_like(probs)
     two[:, 1] = probs[:, :2].sum(1) > 0.5
     two[:, 3] = 1 - two[:, 1]
-    coef, intercept = fit_head((dense[rows, cols], cols, indptr), d, two)
+    coef, intercept = fit_head(features, two)
     fitted = softmax(dense @ coef.T + intercept, 1.0)
     assert fitted[:, [0, 2]].max() < 1e-6
     assert (fitted.argmax(1) == two.argmax(1)).mean() > 0.9
@@ -475,13 +484,7 @@ def test_onnx_export_carries_the_head(blend_folder: Path, tmp_path: Path) -> Non
 
 def test_early_exit_probe_runs(tiny_blend_run: Path, tmp_path: Path) -> None:
     """benchmarks/early_exit_probe.py end to end on the tiny blend (smoke: shares exist)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("early_exit_probe",
-                                                  ROOT / "benchmarks" / "early_exit_probe.py")
-    assert spec is not None and spec.loader is not None
-    probe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probe)
+    probe = _benchmark("early_exit_probe")
     seed = str(ROOT / "data" / "seed" / "listings.jsonl")
     out = tmp_path / "probe.json"
     assert probe.main(["--model", str(tiny_blend_run / "model-best"),

@@ -240,11 +240,15 @@ def calibrate_model_cascade(model_dir: str | Path, data: Sequence[str | Path], *
     scorer = TfidfScorer.load(folder)
     texts = model_inputs(listings)
     head: tuple[np.ndarray, np.ndarray] | None = None
-    first, first_temperature = scorer.logits(texts), meta.blend.tfidf_temperature
-    if distill_probs is not None:
+    if distill_probs is None:
+        first, first_temperature = scorer.logits(texts), meta.blend.tfidf_temperature
+    else:
+        from scipy.sparse import csr_matrix
+
+        rows = csr_matrix(scorer.sparse_rows(model_inputs(unlabeled)),
+                          shape=(len(unlabeled), scorer.n_features))
         try:
-            head = fit_head(scorer.sparse_rows(model_inputs(unlabeled)), scorer.n_features,
-                            distill_probs, C=distill_c)
+            head = fit_head(rows, distill_probs, C=distill_c)
         except ValueError as exc:
             raise InvalidInputError(f"--distill: {exc}") from None
         # the thresholds are fitted on what the folder will hold: float32 weights
