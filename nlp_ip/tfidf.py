@@ -23,6 +23,7 @@ from nlp_ip.errors import ModelLoadError
 TFIDF_JSON = "tfidf.json"
 TFIDF_WEIGHTS = "tfidf.safetensors"
 _WHITESPACE = re.compile(r"\s\s+")
+_CHUNK = 16384  # vocabulary entries built per step while loading
 
 
 @dataclass
@@ -82,6 +83,43 @@ class _Vectorizer:
         return out
 
 
+def _parse_int(text: str) -> int:
+    """``int`` for ``json.loads``, as a Python function on purpose.
+
+    Folders written before ``terms`` keep each vocabulary as a 100,000-entry JSON object:
+    parsed by the C scanner alone, ``json.loads`` holds the GIL for 60-90 ms, and in a
+    server loading a new version beside the one serving (a hot swap) every request waits
+    that long. A Python function called per number gives the interpreter a point to hand
+    the GIL to a waiting thread at each entry, and the parse takes about as long in all
+    (``benchmarks/reload_stall.py``).
+    """
+    return int(text)
+
+
+def _vocabulary(part: dict[str, Any], width: int, folder: Path, i: int) -> dict[str, int]:
+    """Term -> column of vectorizer ``i``: from ``terms`` (the terms in column order, joined
+    by newlines: what training writes) or ``vocabulary`` (a term -> column object: folders
+    written before ``terms``, or a vocabulary with a newline in a term)."""
+    if "terms" in part:
+        text = part["terms"]
+        terms = text.split("\n") if text else []
+        vocabulary: dict[str, int] = {}
+        for start in range(0, len(terms), _CHUNK):  # a few ms each: the GIL can switch between
+            vocabulary.update(zip(terms[start:start + _CHUNK], range(start, start + _CHUNK),
+                                  strict=False))
+        if len(vocabulary) != len(terms):
+            raise ModelLoadError(f"{folder / TFIDF_JSON}: vectorizers[{i}].terms repeats a "
+                                 "term, so the file is damaged: copy the model folder again "
+                                 "from its training run")
+    else:
+        vocabulary = part["vocabulary"]
+    if len(vocabulary) != width or (vocabulary and max(vocabulary.values()) >= width):
+        raise ModelLoadError(f"{folder / TFIDF_JSON}: vectorizers[{i}] has {len(vocabulary)} "
+                             f"terms for {width} idf values in {TFIDF_WEIGHTS}; the two files "
+                             "come from different trainings: copy both from one model folder")
+    return vocabulary
+
+
 class TfidfScorer:
     """Logits of the baseline for built model-input texts."""
 
@@ -96,16 +134,18 @@ class TfidfScorer:
 
         folder = Path(folder)
         try:
-            spec: dict[str, Any] = json.loads((folder / TFIDF_JSON).read_text(encoding="utf-8"))
+            spec: dict[str, Any] = json.loads((folder / TFIDF_JSON).read_text(encoding="utf-8"),
+                                              parse_int=_parse_int)
             arrays = load_file(str(folder / TFIDF_WEIGHTS))
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelLoadError(f"{folder} is not a readable TF-IDF model folder: {exc}") from exc
         vectorizers = []
         for i, part in enumerate(spec["vectorizers"]):
             pattern = part.get("token_pattern")
+            idf = arrays[f"idf_{i}"]
             vectorizers.append(_Vectorizer(
                 analyzer=part["analyzer"], ngram_range=tuple(part["ngram_range"]),  # type: ignore[arg-type]
-                vocabulary=part["vocabulary"], idf=arrays[f"idf_{i}"],
+                vocabulary=_vocabulary(part, len(idf), folder, i), idf=idf,
                 sublinear_tf=bool(part["sublinear_tf"]),
                 token_pattern=re.compile(pattern) if pattern else None,
             ))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from nlp_ip.artifact import read_meta
-from nlp_ip.errors import ConfigError
+from nlp_ip.errors import ConfigError, ModelLoadError
 from nlp_ip.inference import ListingClassifier
 from nlp_ip.labels import LABEL_NAMES
 from nlp_ip.numerics import blend_scores, softmax
@@ -259,3 +260,99 @@ def test_a_reported_blend_backend_name_can_be_set_for_auto(
         ListingClassifier.from_pretrained(tiny_blend_run / "model-best", blend=False)
     with pytest.raises(InvalidInputError, match="has no TF-IDF blend; use 'torch-fp32'"):
         ListingClassifier.from_pretrained(tiny_model)
+
+
+def _object_form(model: Path, out: Path) -> dict[str, Any]:
+    """A copy of ``model`` whose ``tfidf.json`` has the older term -> column objects."""
+    import shutil
+
+    from nlp_ip import tfidf
+
+    shutil.copytree(model, out)
+    spec = json.loads((out / tfidf.TFIDF_JSON).read_text(encoding="utf-8"))
+    for part in spec["vectorizers"]:
+        part["vocabulary"] = {t: i for i, t in enumerate(part.pop("terms").split("\n"))}
+    (out / tfidf.TFIDF_JSON).write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    return spec
+
+
+def test_tfidf_vocabularies_are_stored_as_terms_and_older_folders_still_load(
+        tiny_blend_run: Path, tmp_path: Path) -> None:
+    """Training writes each vocabulary as its terms in column order (one string, quick to
+    load); folders with the older term -> column objects load to the same scorer."""
+    from nlp_ip.tfidf import TFIDF_JSON, TfidfScorer
+    from nlp_ip_train.baseline import _vocabulary_entry
+
+    model = tiny_blend_run / "model-best"
+    spec = json.loads((model / TFIDF_JSON).read_text(encoding="utf-8"))
+    assert all("terms" in part and "vocabulary" not in part for part in spec["vectorizers"])
+    new = TfidfScorer.load(model)
+    _object_form(model, tmp_path / "old")
+    old = TfidfScorer.load(tmp_path / "old")
+    texts = ["Gucci style belt, no logo", "GUCCI bag 1:1 replica", ""]
+    for a, b in zip(new.vectorizers, old.vectorizers, strict=True):
+        assert a.vocabulary == b.vocabulary and len(a.vocabulary) == len(a.idf) > 0
+    np.testing.assert_array_equal(new.logits(texts), old.logits(texts))
+    # a term with a newline (no analyzer of ours makes one) is written as an object
+    assert _vocabulary_entry({"a\nb": 1, "c": 0}) == {"vocabulary": {"a\nb": 1, "c": 0}}
+    assert _vocabulary_entry({"b": 1, "a": 0}) == {"terms": "a\nb"}
+    # terms that do not match the idf vector: a clear error naming the file and the fix
+    spec["vectorizers"][0]["terms"] += "\nextra-term"
+    (tmp_path / "bad").mkdir()
+    for name in model.iterdir():
+        (tmp_path / "bad" / name.name).write_bytes(name.read_bytes())
+    (tmp_path / "bad" / TFIDF_JSON).write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match=r"tfidf\.json: vectorizers\[0\] has .* terms for"):
+        TfidfScorer.load(tmp_path / "bad")
+
+
+def test_tfidf_load_gives_other_threads_the_gil_during_the_parse(
+        tiny_blend_run: Path, tmp_path: Path) -> None:
+    """A hot swap parses the new version's vocabularies beside the serving threads. In a
+    folder with the older term -> column objects the parse must run Python code per entry
+    (where the interpreter can switch threads), not one C call that holds the GIL for the
+    whole file, and still give the same vocabulary."""
+    import sys
+
+    from nlp_ip import tfidf
+
+    spec = _object_form(tiny_blend_run / "model-best", tmp_path / "old")
+    entries = sum(len(part["vocabulary"]) for part in spec["vectorizers"])
+    calls = 0
+
+    def count(frame: Any, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "call" and frame.f_code is tfidf._parse_int.__code__:
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        scorer = tfidf.TfidfScorer.load(tmp_path / "old")
+    finally:
+        sys.setprofile(None)
+    assert calls >= entries > 0
+    for part, vectorizer in zip(spec["vectorizers"], scorer.vectorizers, strict=True):
+        assert vectorizer.vocabulary == part["vocabulary"]
+        assert all(type(v) is int for v in vectorizer.vocabulary.values())
+
+
+def test_reload_stall_benchmark_compares_both_vocabulary_forms(tiny_blend_run: Path,
+                                                                tmp_path: Path) -> None:
+    """Smoke test of ``benchmarks/reload_stall.py`` on the tiny blend: both forms of the
+    folder reload, the parses are timed, and the ratios are written."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "reload_stall", Path(__file__).resolve().parents[1] / "benchmarks" / "reload_stall.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "stall.json"
+    assert bench.main(["--model", str(tiny_blend_run / "model-best"), "--backend",
+                       "torch-fp32", "--rounds", "1", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert set(result["runs"]) == {"reload, terms", "reload, vocabulary object",
+                                   "object parse, plain", "object parse, hooked"}
+    for rows in result["runs"].values():
+        assert len(rows) == 1 and rows[0]["ticks"] > 0 and rows[0]["wall_s"] > 0
+    assert result["ratios"]["reload_wall_object_over_terms"] > 0
