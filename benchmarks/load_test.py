@@ -443,6 +443,7 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
                 max_requests=args.max_requests, record=during))
             await asyncio.sleep(args.phase_s / 4)
             promoted = time.perf_counter()
+            results["promoted_at_unix"] = time.time()  # to line up with the server's log
             await asyncio.get_running_loop().run_in_executor(None, lambda: registry.promote(
                 "load", "v2", by="load-test", force=True, reason="load test: hot swap"))
             await loop_task
@@ -480,6 +481,11 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
     first_new = versions.index(new_version) if new_version in versions else len(versions)
     out_of_order = sum(v != old_version for v in versions[:first_new]) + sum(
         v != new_version for v in versions[first_new:])
+    # where the tail comes from: the slowest answers during the swap phase, each with its
+    # scheduled start in seconds from the promotion (negative: before it)
+    results["slowest_during"] = [
+        {"start_s": round(r[0] - promoted_at, 3), "latency_ms": round(1000 * r[1], 1)}
+        for r in sorted(during, key=lambda r: -r[1])[:12]]
     results.update(mixed_answers=mixed, out_of_order_answers=out_of_order,
                    swap_seconds=None if swapped_at is None else swapped_at - promoted_at,
                    rss_mb_before_swap=rss_before, rss_mb_each_second_after=rss_after)
@@ -504,6 +510,9 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
           f"{rss_before:.0f} MB before, {rss_after[0]:.0f} MB 1 s after, {rss_after[-1]:.0f} MB "
           f"30 s after (back within 5% after "
           f"{results['rss_back_after_s']} s)", flush=True)
+    print("slowest answers during the swap phase (start from the promotion: latency): " + ", ".join(
+        f"{x['start_s']:+.2f} s: {x['latency_ms']:.0f} ms" for x in results["slowest_during"]),
+        flush=True)
     return results
 
 

@@ -3,7 +3,9 @@ downtime; every answer comes from one version; a failed reload leaves the old on
 
 from __future__ import annotations
 
+import gc
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from nlp_ip.artifact import update_meta
 from nlp_ip.errors import ModelLoadError
 from nlp_ip.registry import Registry
 from nlp_ip.serve import ServeSettings, create_app
+from nlp_ip.serve.state import RELOAD_SWITCH_INTERVAL_S
 
 pytestmark = pytest.mark.anyio
 LISTINGS = ["G.U.C.C.I belt 1:1", {"title": "Oak shelf", "description": "solid wood"},
@@ -80,13 +83,25 @@ async def test_admin_reload_and_a_failed_reload_keeps_the_old_model(
         registry.promote("listings", "v2", stage="production", by="test", force=True,
                          reason="test")
 
+        switch_during_load: list[float] = []
+        collector_during_load: list[bool] = []
+        assert gc.isenabled()
+        default_switch = sys.getswitchinterval()
+
         def broken(*args: Any, **kwargs: Any) -> Any:
+            switch_during_load.append(sys.getswitchinterval())
+            collector_during_load.append(gc.isenabled())
             raise ModelLoadError("the new folder is broken")
 
         monkeypatch.setattr(state, "_load", broken)
         failed = await client.post("/v1/admin/reload", headers=as_admin)
         assert failed.status_code == 409
         assert failed.json()["error"]["code"] == "model_not_loaded"
+        # the load ran with the short GIL switch interval, restored after the failure
+        assert switch_during_load == [pytest.approx(min(default_switch, RELOAD_SWITCH_INTERVAL_S))]
+        assert sys.getswitchinterval() == pytest.approx(default_switch)
+        # and the cyclic collector was paused for the load, then switched on again
+        assert collector_during_load == [False] and gc.isenabled()
         ok = await client.post("/v1/classify", json={"listings": LISTINGS})
         assert ok.json()["model_version"] == "tiny-v1"
         monkeypatch.undo()
@@ -96,3 +111,38 @@ async def test_admin_reload_and_a_failed_reload_keeps_the_old_model(
         after = await client.post("/v1/classify", json={"listings": LISTINGS})
         assert after.json()["model_version"] == "tiny-v2"
         assert {p["model_version"] for p in after.json()["predictions"]} == {"tiny-v2"}
+
+
+async def test_gc_freeze_keeps_no_replaced_version_alive(
+        registry: Registry, tmp_path: Path) -> None:
+    """With ``manage_gc`` (what ``nlp-ip serve`` sets), the objects alive once the model is
+    loaded are frozen (``gc.freeze``), and again after each swap. Frozen objects are freed by
+    reference counting alone, so a replaced version that needed the cyclic collector would
+    stay in memory for good: each replaced version (its classifier and its network) must be
+    gone once the swap has drained it, with the collector frozen."""
+    import weakref
+
+    keys, key, admin = _keys(tmp_path)
+    app = create_app(ServeSettings(model=Path("listings"), registry=registry.root,
+                                   registry_poll_s=3600, backend="torch-fp32",
+                                   api_keys_file=keys, max_wait_ms=2))
+    state = app.state.nlp
+    state.manage_gc = True
+    try:
+        async with asgi_client(app, key) as client:
+            assert state.ready, state.load_error
+            assert gc.get_freeze_count() > 0  # frozen once the model was loaded
+            as_admin = {"Authorization": f"Bearer {admin}"}
+            for version in ("v2", "v1", "v2"):
+                old = weakref.ref(state.classifier)
+                network = weakref.ref(state.classifier.backend.model)
+                registry.promote("listings", version, stage="production", by="test",
+                                 force=True, reason="test")
+                swapped = (await client.post("/v1/admin/reload", headers=as_admin)).json()
+                assert swapped["reloaded"] is True
+                assert old() is None and network() is None, f"the version before {version} " \
+                    "is still alive"
+                ok = await client.post("/v1/classify", json={"listings": LISTINGS})
+                assert ok.status_code == 200
+    finally:
+        gc.unfreeze()

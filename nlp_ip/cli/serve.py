@@ -42,6 +42,9 @@ _FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--drain": ("drain_s", {"type": float, "metavar": "SECONDS"}),
     "--no-warmup": ("warmup", {"action": "store_const", "const": False,
                                "help": "report ready without warm-up batches"}),
+    "--no-gc-freeze": ("gc_freeze", {"action": "store_const", "const": False,
+                                     "help": "leave the cyclic garbage collector as it is "
+                                             "(see docs/serving.md)"}),
     "--cors-origin": ("cors_origins", {"action": "append", "metavar": "ORIGIN"}),
     "--trusted-proxy": ("trusted_proxies", {"action": "append", "metavar": "ADDR"}),
     "--public-docs": ("public_docs", {"action": "store_const", "const": True}),

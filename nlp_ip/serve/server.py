@@ -54,6 +54,7 @@ def run_server(settings: ServeSettings) -> int:
         server.should_exit = True
 
     app.state.nlp.on_fatal = on_fatal
+    app.state.nlp.manage_gc = settings.gc_freeze  # this process is the server's own
     logger.info("serving %s on http://%s:%d (auth %s, CORS %s)", settings.model, settings.host,
                 settings.port, "on" if settings.auth else "OFF",
                 ", ".join(settings.cors_origins) or "off")
