@@ -269,7 +269,8 @@ class ServerState:
                         old.model_version)
             try:
                 # on a thread of its own at a lower OS priority: reading and building
-                # the new version takes about a CPU-second that traffic needs more
+                # the new version takes CPU time (about 0.1 s for the default model) that
+                # traffic needs more
                 cpu: list[float] = []
                 with _quiet_load():
                     new = await in_background_thread(self._load, folder, cpu_seconds=cpu)
