@@ -19,3 +19,40 @@ def test_release_free_memory_is_rate_limited_and_can_be_switched_off() -> None:
     out = subprocess.run([sys.executable, "-c", snippet], env=env, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == "False False"
+
+
+_ARENAS_SNIPPET = """
+import ctypes, sys, threading
+from nlp_ip.inference.allocator import limit_arenas
+capped = limit_arenas(2)
+barrier = threading.Barrier(8)
+def work():
+    keep = [bytearray(1 << 20) for _ in range(4)]  # malloc, in this thread's arena
+    barrier.wait()  # every thread alive at once: no arena is handed on
+    barrier.wait()
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+sys.stdout.write(f"{capped}\\n"); sys.stdout.flush()
+ctypes.CDLL("libc.so.6").malloc_stats()  # one "Arena N:" block per arena, on stderr
+"""
+
+
+def test_a_server_caps_glibc_arenas_unless_the_user_chose() -> None:
+    """``limit_arenas`` (called by ``nlp-ip serve``): eight threads allocating at once share
+    at most two arenas; ``MALLOC_ARENA_MAX`` or ``NLP_IP_MALLOC_TUNING=0`` leave it alone."""
+    if not sys.platform.startswith("linux"):
+        return
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NLP_IP_MALLOC_TUNING", "MALLOC_ARENA_MAX")}
+
+    def run(extra: dict[str, str]) -> tuple[str, int]:
+        done = subprocess.run([sys.executable, "-c", _ARENAS_SNIPPET], env={**env, **extra},
+                              capture_output=True, text=True, check=True)
+        return done.stdout.strip(), done.stderr.count("Arena ")
+
+    capped, arenas = run({})
+    assert capped == "True" and 1 <= arenas <= 2
+    free, arenas = run({"NLP_IP_MALLOC_TUNING": "0"})
+    assert free == "False" and arenas > 2  # glibc's default: a thread, an arena
+    assert run({"MALLOC_ARENA_MAX": "4"})[0] == "False"

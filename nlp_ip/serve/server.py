@@ -37,7 +37,9 @@ def run_server(settings: ServeSettings) -> int:
         install_tracer_provider(settings.tracing_exporter)
         configure_json_logs()
     from nlp_ip.draining import DrainMiddleware, draining_server
+    from nlp_ip.inference.allocator import limit_arenas
 
+    limit_arenas()  # before the model's threads exist: see nlp_ip.inference.allocator
     app = create_app(settings)
     drain = DrainMiddleware(app)
     config = uvicorn.Config(  # type: ignore[attr-defined]
