@@ -39,12 +39,13 @@ def _vocabulary_entry(vocabulary: dict[str, int]) -> dict[str, Any]:
     tokens are ``\w`` runs); should one appear, the ``vocabulary`` object is written
     instead, which every version of the loader reads.
     """
-    terms = [""] * len(vocabulary)
-    for term, index in vocabulary.items():
-        terms[int(index)] = term
-    if any("\n" in term for term in terms) or sorted(map(int, vocabulary.values())) != list(
-            range(len(terms))):
-        return {"vocabulary": {term: int(index) for term, index in vocabulary.items()}}
+    columns = {term: int(index) for term, index in vocabulary.items()}
+    if any("\n" in term for term in columns) or sorted(columns.values()) != list(
+            range(len(columns))):
+        return {"vocabulary": columns}
+    terms = [""] * len(columns)
+    for term, index in columns.items():
+        terms[index] = term
     return {"terms": "\n".join(terms)}
 
 

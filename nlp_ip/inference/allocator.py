@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 import threading
 import time
@@ -65,19 +66,24 @@ def release_free_memory(min_interval_s: float = 1.0) -> bool:
     return bool(trim is not None and trim(0) >= 0)
 
 
+def _libc_function(name: str, argtypes: list[Any]) -> Any:
+    """glibc's function ``name`` (returning int), or None off Linux or where it is missing."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = argtypes
+    fn.restype = ctypes.c_int
+    return fn
+
+
 def _malloc_trim() -> Any:
     """glibc's ``malloc_trim``, or None where there is none (looked up once)."""
     global _trim
     if _trim is None:
-        _trim = False
-        if sys.platform.startswith("linux"):
-            try:
-                fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-            except (OSError, AttributeError):
-                return None
-            fn.argtypes = [ctypes.c_size_t]
-            fn.restype = ctypes.c_int
-            _trim = fn
+        _trim = _libc_function("malloc_trim", [ctypes.c_size_t]) or False
     return _trim or None
 
 
@@ -93,18 +99,9 @@ def limit_arenas(arenas: int = SERVER_ARENAS) -> bool:
     Does nothing where ``MALLOC_ARENA_MAX`` is set (the user's choice), where tuning is off
     (``NLP_IP_MALLOC_TUNING=0``) or on other C libraries. Returns True when the cap was set.
     """
-    import os
-
     from nlp_ip.settings import RuntimeSettings
 
     if "MALLOC_ARENA_MAX" in os.environ or not RuntimeSettings.from_env().malloc_tuning:
         return False
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_ARENA_MAX, int(arenas)) == 1)
+    mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    return mallopt is not None and mallopt(_M_ARENA_MAX, int(arenas)) == 1
