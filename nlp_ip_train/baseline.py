@@ -36,7 +36,7 @@ def _vocabulary_entry(vocabulary: dict[str, int]) -> dict[str, Any]:
     loads in a few milliseconds (a server loading a new version beside the one serving
     holds the GIL for far less than while parsing a 100,000-entry object). The analyzers
     never keep a newline in a term (``char_wb`` folds white space to one space, word
-    tokens are ``\w`` runs); should one appear, the ``vocabulary`` object is written
+    tokens are runs of word characters); should one appear, the ``vocabulary`` object is written
     instead, which every version of the loader reads.
     """
     columns = {term: int(index) for term, index in vocabulary.items()}

@@ -31,6 +31,10 @@ class GenerateSpec(_Strict):
     #: Share of train rows written as minimal pairs: one listing twice, with the fact that
     #: decides its label toggled (nlp_ip_train/datagen/pairs.py). 0 writes none.
     pairs: float = Field(default=0.0, ge=0.0, le=0.5)
+    #: Share of train rows written by the topic twins: the goods and words of the parody and
+    #: lookalike families under the label the guide gives them without the decisive fact
+    #: (nlp_ip_train/datagen/twins.py). 0 writes none.
+    twins: float = Field(default=0.0, ge=0.0, le=0.3)
 
 
 class ExtraFile(_Strict):

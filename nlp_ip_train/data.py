@@ -65,12 +65,15 @@ def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,
     """
     from nlp_ip_train.datagen.generator import GENERATOR_VERSION, build_corpus
 
-    pairs = f":pairs={spec.pairs}" if spec.pairs else ""  # corpora without pairs keep their key
+    # corpora without pairs or twins keep their key
+    pairs = (f":pairs={spec.pairs}" if spec.pairs else "") + (
+        f":twins={spec.twins}" if spec.twins else "")
     key = hashlib.sha256(
         f"{spec.n}:{spec.seed}:{GENERATOR_VERSION}:{file_sha256(brands_path)}:"
         f"{file_sha256(seed_path) if seed_path and seed_path.is_file() else '-'}{pairs}".encode()
     ).hexdigest()[:12]
-    name = f"corpus-n{spec.n}-s{spec.seed}" + (f"-p{spec.pairs:g}" if spec.pairs else "")
+    name = (f"corpus-n{spec.n}-s{spec.seed}" + (f"-p{spec.pairs:g}" if spec.pairs else "")
+            + (f"-t{spec.twins:g}" if spec.twins else ""))
     folder = Path(cache_dir) / f"{name}-{key}"
     if (folder / "train.jsonl").is_file() and (folder / "test.jsonl").is_file():
         logger.info("using cached corpus %s", folder)
@@ -80,7 +83,7 @@ def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,
     with atomic_folder(folder, keep_existing=True) as tmp:
         build_corpus(load_catalog(brands_path), spec.n, spec.seed, tmp,
                      seed_path=seed_path if seed_path and seed_path.is_file() else None,
-                     audit=False, pairs=spec.pairs)
+                     audit=False, pairs=spec.pairs, twins=spec.twins)
     return folder
 
 

@@ -55,6 +55,8 @@ BY_SCENARIO: Mapping[str, _Targets] = {
     "mark_on_lookalike": {"design_imitated": 1},
     "jargon": {"counterfeit_jargon": 1, "provenance": 0, "reference_only": 0},
     "unauthorized_software": {"provenance": 0, "reference_only": 0},
+    "mark_on_merch": {"joke_signalled": 0, "design_imitated": 0, "counterfeit_jargon": 0,
+                      "provenance": 0, "reference_only": 0},
     # parody
     "pun_name": {"counterfeit_jargon": 0, "provenance": 0, "reference_only": 0},
     "satire_slogan": {"counterfeit_jargon": 0, "provenance": 0, "reference_only": 0},
@@ -78,6 +80,9 @@ BY_SCENARIO: Mapping[str, _Targets] = {
     "compatibility": {**_NO_MARK_PLAIN, "reference_only": 1},
     "false_cue_words": {**_NO_MARK_PLAIN, "reference_only": 0},
     "brand_media": {**_NO_MARK_PLAIN, "reference_only": 1},
+    # topic twins (nlp_ip_train/datagen/twins.py)
+    "plain_novelty": {**_NO_MARK_PLAIN, "provenance": 0, "reference_only": 0},
+    "plain_unbranded": {**_NO_MARK_PLAIN, "provenance": 0, "reference_only": 0},
 }
 
 

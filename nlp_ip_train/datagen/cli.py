@@ -70,6 +70,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="share of train rows written as minimal pairs: one listing twice, with the fact "
         "that decides its label toggled (0 to 0.5; default 0: none)",
     )
+    gen.add_argument(
+        "--twins",
+        type=float,
+        default=0.0,
+        help="share of train rows written by the topic twins: parody and lookalike goods "
+        "without the fact that decides those labels (0 to 0.3; default 0: none)",
+    )
     gen.set_defaults(func=_generate)
 
     val = sub.add_parser(
@@ -106,6 +113,10 @@ def _generate(args: Any) -> int:
     if not 0.0 <= args.pairs <= 0.5:
         print(f"error: --pairs must be between 0 and 0.5, got {args.pairs}", file=sys.stderr)
         return 2
+    if not 0.0 <= args.twins <= 0.3 or args.pairs + args.twins > 0.5:
+        print(f"error: --twins must be between 0 and 0.3 and --pairs + --twins at most 0.5, "
+              f"got {args.twins}", file=sys.stderr)
+        return 2
     holdout = HoldoutSpec(
         brands_test=args.brand_holdout,
         brands_validation=args.brand_holdout * 2 / 3,
@@ -123,6 +134,7 @@ def _generate(args: Any) -> int:
         audit=not args.no_audit,
         holdout=holdout,
         pairs=args.pairs,
+        twins=args.twins,
     )
     elapsed = time.perf_counter() - start
     sizes = {name: s["rows"] for name, s in stats["splits"].items()}

@@ -41,6 +41,8 @@ from nlp_ip_train.datagen.splits import (
     normalize_text,
     plan_splits,
 )
+from nlp_ip_train.datagen.twins import MAX_SHARE as MAX_TWIN_SHARE
+from nlp_ip_train.datagen.twins import TWINS, Twin, label_shares, twin_quotas
 from nlp_ip_train.datagen.voices import VOICE_NAMES, VOICES, Voice, render
 
 logger = logging.getLogger(__name__)
@@ -125,6 +127,22 @@ def make_row(sampler: _SplitSampler, label: Label, rng: random.Random) -> dict[s
     return row
 
 
+def make_twin_row(sampler: _SplitSampler, twin: Twin, rng: random.Random) -> dict[str, Any]:
+    """One row of a topic twin family (see :mod:`.twins`)."""
+    brands = [b for b in sampler.brands if twin.needs(b)] if twin.needs is not None else []
+    if twin.needs is not None and not brands:
+        raise ValueError(f"no brand of the train split fits twin family {twin.id!r} "
+                         f"({twin.needs.description}); add brands or lower data.generate.twins")
+    brand = rng.choice(brands) if brands else None
+    lang_title, lang_desc = _draw_language(rng)
+    voice = VOICES[rng.choice(VOICE_NAMES)]
+    ctx = Ctx(rng=rng, lang_title=lang_title, lang_desc=lang_desc, split_brands=sampler.brands)
+    draft = twin.builder(ctx, brand)
+    row = _rendered_row(draft, ctx, voice, twin.label, twin.id, twin.scenario, twin.difficulty)
+    row["source_brand"] = brand.name if brand is not None else None
+    return row
+
+
 def _rendered_row(draft: Draft, ctx: Ctx, voice: Voice, label: Label, family: str,
                   scenario: str, difficulty: str) -> dict[str, Any]:
     """A corpus row: ``draft`` rendered in ``voice`` (``source_brand`` is set by the caller)."""
@@ -181,11 +199,14 @@ def _label_quotas(n: int) -> dict[Label, int]:
 
 
 def _generate_split(
-    sampler: _SplitSampler, split: str, n: int, seed: int, blocked: set[str]
+    sampler: _SplitSampler, split: str, n: int, seed: int, blocked: set[str], n_twins: int = 0
 ) -> list[dict[str, Any]]:
-    """``n`` label-balanced rows whose normalised text is not in ``blocked`` (updated)."""
+    """``n`` label-balanced rows whose normalised text is not in ``blocked`` (updated);
+    ``n_twins`` of them written by the topic twins, each in place of a row of its label."""
     rows: list[dict[str, Any]] = []
+    twins_of = label_shares(n_twins) if n_twins else {}
     for label, quota in _label_quotas(n).items():
+        quota -= twins_of.get(label, 0)
         if quota and not sampler.available(label):
             raise ValueError(
                 f"split {split!r} has no family/brand combination for label {label.value!r}; "
@@ -202,6 +223,32 @@ def _generate_split(
             rng = random.Random(f"{seed}:{split}:{label.value}:{attempt}")
             attempt += 1
             row = make_row(sampler, label, rng)
+            key = normalize_text(row["title"], row["description"])
+            if key in blocked:
+                continue
+            blocked.add(key)
+            rows.append(row)
+            made += 1
+    if n_twins:
+        rows += _generate_twins(sampler, n_twins, seed, blocked)
+    return rows
+
+
+def _generate_twins(sampler: _SplitSampler, n_twins: int, seed: int, blocked: set[str]
+                    ) -> list[dict[str, Any]]:
+    """``n_twins`` rows of the topic twin families, shared evenly between them."""
+    rows: list[dict[str, Any]] = []
+    quotas = twin_quotas(n_twins)
+    for twin in TWINS:
+        quota = quotas[twin.id]
+        made, attempt = 0, 0
+        while made < quota:
+            if attempt > quota * 20 + 200:
+                raise RuntimeError(f"could not make {quota} distinct {twin.id} rows (only {made}); "
+                                   "lower data.generate.twins")
+            rng = random.Random(f"{seed}:twins:{twin.id}:{attempt}")
+            attempt += 1
+            row = make_twin_row(sampler, twin, rng)
             key = normalize_text(row["title"], row["description"])
             if key in blocked:
                 continue
@@ -280,12 +327,14 @@ def generate_corpus(
     seed_rows: Sequence[Mapping[str, Any]] | None = None,
     return_plan: bool = False,
     pairs: float = 0.0,
+    twins: float = 0.0,
 ) -> dict[str, list[dict[str, Any]]]:
     """Generate ``n`` labeled listings split into train / validation / test.
 
     ``pairs`` is the share of train rows written as minimal pairs (:mod:`.pairs`: one
     listing twice, with the fact that decides its label toggled); 0 (the default) writes
-    none and leaves the corpus exactly as before pairs existed.
+    none and leaves the corpus exactly as before pairs existed. ``twins`` is the share of
+    train rows written by the topic twins (:mod:`.twins`), 0 likewise.
 
     Deterministic for ``seed`` (and the catalog). Every split is label
     balanced. Validation and test use brands and families held out of train.
@@ -304,10 +353,15 @@ def generate_corpus(
     out: dict[str, list[dict[str, Any]]] = {}
     if not 0.0 <= pairs <= 0.5:
         raise ValueError(f"pairs must be between 0 and 0.5 (a share of train rows), got {pairs}")
+    if not 0.0 <= twins <= MAX_TWIN_SHARE or pairs + twins > 0.5:
+        raise ValueError(f"twins must be between 0 and {MAX_TWIN_SHARE} (a share of train rows) "
+                         f"and pairs + twins at most 0.5, got twins={twins}, pairs={pairs}")
     for split in SPLITS:
         sampler = _SplitSampler(plan, split)
         n_pairs = int(sizes[split] * pairs) // 2 if split == "train" else 0
-        rows = _generate_split(sampler, split, sizes[split] - 2 * n_pairs, seed, blocked)
+        n_twins = int(sizes[split] * twins) if split == "train" else 0
+        rows = _generate_split(sampler, split, sizes[split] - 2 * n_pairs, seed, blocked,
+                               n_twins)
         if n_pairs:
             rows += _generate_pairs(sampler, n_pairs, seed, blocked)
         out[split] = rows
@@ -565,12 +619,14 @@ def build_corpus(
     audit: bool = True,
     holdout: HoldoutSpec | None = None,
     pairs: float = 0.0,
+    twins: float = 0.0,
 ) -> dict[str, Any]:
     """Generate, check, audit and write a corpus; returns its stats."""
     seed_rows, seed_source = load_seed_test(seed_path)
     t0 = time.perf_counter()
     corpus = generate_corpus(
-        catalog, n, seed, seed_rows=seed_rows, return_plan=True, holdout=holdout, pairs=pairs
+        catalog, n, seed, seed_rows=seed_rows, return_plan=True, holdout=holdout, pairs=pairs,
+        twins=twins,
     )
     logger.info("generation took %.1fs", time.perf_counter() - t0)
     plan = corpus.pop("_plan")[0]
@@ -585,6 +641,8 @@ def build_corpus(
     }
     if pairs:
         stats["config"]["pairs"] = pairs
+    if twins:
+        stats["config"]["twins"] = twins
     stats["plan"] = {k: plan[k] for k in ("holdout_spec", "brand_share", "family_share")}
     stats["plan"]["held_out_families"] = {s: plan["families"][s] for s in ("validation", "test")}
     stats["plan"]["held_out_brands"] = {s: plan["brands"][s] for s in ("validation", "test")}
