@@ -220,7 +220,12 @@ def test_a_second_load_of_the_same_architecture_reuses_the_bf16_timing(
         tiny_run: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     """A hot swap loads a new version beside the traffic: timing fp32 against bf16 again
-    (8 forward passes of 32 rows) stalled the old version's requests on bf16 CPUs."""
+    (8 forward passes of 32 rows) stalled the old version's requests on bf16 CPUs. A later
+    load keeps the verdict: where bf16 won it casts in place (no second copy of the
+    weights) and checks 2 rows; where bf16 lost it does not look at bf16 at all; where
+    the new weights disagree in bf16 it serves fp32 weights read again from the folder."""
+    import copy
+
     from nlp_ip.inference import backends
 
     monkeypatch.delenv("NLP_IP_BACKEND", raising=False)
@@ -234,15 +239,48 @@ def test_a_second_load_of_the_same_architecture_reuses_the_bf16_timing(
         return real_forward(self, encoded, idx)
 
     monkeypatch.setattr(backends.TorchBackend, "forward", counted)
+    folder = tiny_run / "model-best"
     with caplog.at_level("INFO", logger="nlp_ip.inference.backends"):
-        first = ListingClassifier.from_pretrained(tiny_run / "model-best")
-        probe_rows = list(rows)
-        rows.clear()
-        second = ListingClassifier.from_pretrained(tiny_run / "model-best")
-    assert probe_rows.count(32) == 8  # warm-up and 3 timed rounds, each precision
-    assert rows[:2] == [8, 8] and 32 not in rows  # the agreement check only
-    assert second.backend_name == first.backend_name
+        ListingClassifier.from_pretrained(folder)
+    assert rows.count(32) == 8  # warm-up and 3 timed rounds, each precision
+    assert len(backends._PROBE_VERDICTS) == 1
+    key = next(iter(backends._PROBE_VERDICTS))
+
+    import torch
+
+    real_deepcopy = copy.deepcopy
+
+    def no_copy(obj, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(obj, torch.nn.Module):
+            raise AssertionError("a later load copied the weights")
+        return real_deepcopy(obj, *args, **kwargs)
+
+    # bf16 won the timing: cast in place, agreement checked on 2 rows
+    backends._PROBE_VERDICTS[key] = (True, 0.010, 0.005)
+    rows.clear()
+    caplog.clear()
+    with monkeypatch.context() as m, caplog.at_level("INFO", logger="nlp_ip.inference.backends"):
+        m.setattr(copy, "deepcopy", no_copy)
+        won = ListingClassifier.from_pretrained(folder)
+    assert rows[:2] == [2, 2] and 32 not in rows
+    assert won.backend_name == "torch-bf16"
     assert "timing of an earlier load of this architecture" in caplog.text
+
+    # bf16 lost the timing: fp32, and no forward pass in bf16 or for the check
+    backends._PROBE_VERDICTS[key] = (False, 0.010, 0.020)
+    rows.clear()
+    caplog.clear()
+    with caplog.at_level("INFO", logger="nlp_ip.inference.backends"):
+        lost = ListingClassifier.from_pretrained(folder)
+    assert lost.backend_name == "torch-fp32" and 2 not in rows and 32 not in rows
+    assert "max prob diff not checked" in caplog.text
+
+    # bf16 won but these weights disagree in bf16: fp32 weights, read again
+    backends._PROBE_VERDICTS[key] = (True, 0.010, 0.005)
+    monkeypatch.setattr(backends, "_max_prob_diff", lambda a, b: 0.5)
+    disagree = ListingClassifier.from_pretrained(folder)
+    assert disagree.backend_name == "torch-fp32"
+    assert next(disagree.backend.model.parameters()).dtype == torch.float32
     assert len(backends._PROBE_VERDICTS) == 1
 
 

@@ -81,6 +81,7 @@ class _TokenizedBackend:
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         except (OSError, ValueError) as exc:
             raise ModelLoadError(f"{folder}: cannot load the tokenizer: {exc}") from exc
+        self.folder = folder
         self.pad_id = int(self.tokenizer.pad_token_id or 0)
 
     def encode(self, texts: list[str], max_length: int) -> list[list[int]]:
@@ -414,22 +415,34 @@ def _architecture_key(backend: TorchBackend) -> tuple[Any, ...]:
             getattr(cfg, "intermediate_size", None), torch.get_num_threads())
 
 
+#: The probe times a batch of 32 copies of the first; a later load checks agreement on both
+#: (one row of each says as much as eight copies, at a quarter of the fp32 pass's cost).
+_CHECK_TEXTS = (
+    "Vintage leather shoulder bag with gold chain strap, quilted pattern, barely used, "
+    "comes with dust bag and receipt. Ships in two days.",
+    "Funda de silicona compatible con iPhone 15, nueva, color azul",
+)
+
+
 def _probe_bf16(backend: TorchBackend, *, rounds: int = 3) -> TorchBackend:
     """Time fp32 then bf16 on one realistic batch; keep bf16 only if faster and close.
 
-    The timing is made once per architecture and thread count in a process; a later load
-    of the same architecture (a new version, hot-swapped) reuses it and only checks that
-    its own weights agree in bf16, on 8 rows instead of 32 timed ones.
+    The timing is made once per architecture and thread count in a process. A later load
+    of the same architecture (a new version, hot-swapped) reuses it: where bf16 lost, it
+    stays fp32 without a look at bf16; where bf16 won, it casts in place (no second copy
+    of the weights) and only checks that its own weights agree in bf16, on 2 rows instead
+    of 32 timed ones, reloading fp32 from the folder in the rare case they do not.
     """
     import copy
 
-    texts = ["Vintage leather shoulder bag with gold chain strap, quilted pattern, "
-             "barely used, comes with dust bag and receipt. Ships in two days."] * 32
-    encoded = backend.encode(texts, 96)
     key = _architecture_key(backend)
     with _PROBE_LOCK:
         verdict = _PROBE_VERDICTS.get(key)
-    idx = np.arange(len(encoded) if verdict is None else 8)
+    if verdict is not None:
+        return _reuse_bf16_verdict(backend, verdict, backend.encode(list(_CHECK_TEXTS), 96),
+                                   key[-1])
+    encoded = backend.encode([_CHECK_TEXTS[0]] * 32, 96)
+    idx = np.arange(len(encoded))
 
     def timed(candidate: TorchBackend, repeat: int) -> tuple[float, np.ndarray]:
         out = candidate.forward(encoded, idx)  # warm-up
@@ -443,24 +456,46 @@ def _probe_bf16(backend: TorchBackend, *, rounds: int = 3) -> TorchBackend:
     bf16 = copy.copy(backend)
     bf16.model = copy.deepcopy(backend.model)  # Module.to() casts in place; keep fp32 intact
     bf16.to_bf16()
-    if verdict is None:
-        t32, out32 = timed(backend, rounds)
-        t16, out16 = timed(bf16, rounds)
-        faster = t16 < 0.9 * t32
-        with _PROBE_LOCK:
-            _PROBE_VERDICTS[key] = (faster, t32, t16)
-        how = "probe"
-    else:
-        faster, t32, t16 = verdict
-        out32, out16 = backend.forward(encoded, idx), bf16.forward(encoded, idx)
-        how = "timing of an earlier load of this architecture"
-    # in float32, the precision both outputs come in (as the probe always compared them)
-    diff = float(np.abs(softmax(out32, dtype=None) - softmax(out16, dtype=None)).max())
+    t32, out32 = timed(backend, rounds)
+    t16, out16 = timed(bf16, rounds)
+    faster = t16 < 0.9 * t32
+    with _PROBE_LOCK:
+        _PROBE_VERDICTS[key] = (faster, t32, t16)
+    diff = _max_prob_diff(out32, out16)
     choice = bf16 if faster and diff < 0.02 else backend
+    _log_bf16_choice(choice, "probe", t32, t16, diff)
+    return choice
+
+
+def _reuse_bf16_verdict(backend: TorchBackend, verdict: tuple[bool, float, float],
+                        encoded: list[list[int]], threads: int) -> TorchBackend:
+    """A later load of a probed architecture: fp32 where bf16 lost; else cast in place and
+    check these weights on ``encoded``."""
+    faster, t32, t16 = verdict
+    how = "timing of an earlier load of this architecture"
+    if not faster:
+        _log_bf16_choice(backend, how, t32, t16, None)
+        return backend
+    idx = np.arange(len(encoded))
+    out32 = backend.forward(encoded, idx)
+    backend.to_bf16()
+    diff = _max_prob_diff(out32, backend.forward(encoded, idx))
+    choice = backend if diff < 0.02 else TorchBackend(backend.folder, threads, "fp32")
+    _log_bf16_choice(choice, how, t32, t16, diff)
+    return choice
+
+
+def _max_prob_diff(out32: np.ndarray, out16: np.ndarray) -> float:
+    # in float32, the precision both outputs come in (as the probe always compared them)
+    return float(np.abs(softmax(out32, dtype=None) - softmax(out16, dtype=None)).max())
+
+
+def _log_bf16_choice(choice: Backend, how: str, t32: float, t16: float,
+                     diff: float | None) -> None:
     # one line in the same form as every other choice ("backend auto -> NAME (why)"):
     # `nlp-ip doctor` reports these lines as the reason
+    checked = "not checked" if diff is None else f"{diff:.4f}"
     logger.info("backend auto -> %s (the CPU has bf16 instructions; %s: torch-fp32 %.1f ms, "
-                "torch-bf16 %.1f ms per batch of 32, max prob diff %.4f; bf16 is kept only "
+                "torch-bf16 %.1f ms per batch of 32, max prob diff %s; bf16 is kept only "
                 "when 10%% faster and within 0.02)", choice.name, how, t32 * 1e3, t16 * 1e3,
-                diff)
-    return choice
+                checked)
