@@ -2,6 +2,8 @@
 
 - ``data/fresh/listings.jsonl``: 400 untouched hand-written listings (100 per label);
 - ``data/contrast/listings.jsonl``: contrast groups (a base plus minimal edits);
+- ``data/contrast-2/listings.jsonl``: a second contrast set, written in session 6 after the
+  first had been read to design the topic twins;
 - ``data/cases/litigated-2.jsonl``: 43 more litigated products.
 """
 
@@ -24,8 +26,9 @@ from nlp_ip_train.lifecycle.config import LIFECYCLE_CONFIGS
 ROOT = Path(__file__).resolve().parents[1]
 FRESH = ROOT / "data" / "fresh" / "listings.jsonl"
 CONTRAST = ROOT / "data" / "contrast" / "listings.jsonl"
+CONTRAST_2 = ROOT / "data" / "contrast-2" / "listings.jsonl"
 CASES = [ROOT / "data" / "cases" / "cases.jsonl", ROOT / "data" / "cases" / "litigated-2.jsonl"]
-EVAL_ONLY = [FRESH, CONTRAST, *CASES]
+EVAL_ONLY = [FRESH, CONTRAST, CONTRAST_2, *CASES]
 FIELDS = ["id", "title", "description", "price", "currency", "brand", "label", "rationale",
           "difficulty", "language", "marketplace", "split"]
 
@@ -51,8 +54,9 @@ def test_fresh_set_is_valid_and_balanced() -> None:
     assert len(listings) == len(rows) and report.ok and report.exact_duplicates == []
 
 
-def test_contrast_groups_are_minimal_pairs_covering_every_direction() -> None:
-    rows = _rows(CONTRAST)
+@pytest.mark.parametrize("path", [CONTRAST, CONTRAST_2], ids=["contrast", "contrast-2"])
+def test_contrast_groups_are_minimal_pairs_covering_every_direction(path: Path) -> None:
+    rows = _rows(path)
     groups: dict[str, list[dict]] = {}
     for r in rows:
         groups.setdefault(r["group"], []).append(r)
@@ -71,7 +75,7 @@ def test_contrast_groups_are_minimal_pairs_covering_every_direction() -> None:
     assert min(directions.values()) >= 3
     not_english = sum(1 for members in groups.values() if members[0]["language"] != "en")
     assert not_english >= 0.15 * len(groups)
-    listings, report = read_listings(CONTRAST, strict=True)
+    listings, report = read_listings(path, strict=True)
     # price-only edits repeat the text with another price: "conflicts" by design
     assert len(listings) == len(rows) and report.errors == []
     assert {x.metadata["group"] for x in listings} == set(groups)
@@ -96,7 +100,7 @@ def test_evaluation_sets_do_not_repeat_training_rows(path: Path) -> None:
 
 def test_fresh_set_is_apart_from_the_other_evaluation_sets() -> None:
     fresh = _rows(FRESH)
-    for other in (ROOT / "data" / "holdout" / "listings.jsonl", CONTRAST):
+    for other in (ROOT / "data" / "holdout" / "listings.jsonl", CONTRAST, CONTRAST_2):
         leak = find_leakage(fresh, _rows(other), threshold=0.5)
         assert leak.exact == [] and leak.near == []
 
@@ -111,8 +115,8 @@ def test_no_shipped_config_reads_an_evaluation_only_set() -> None:
         if data.corpus_dir:
             named.append(ROOT / data.corpus_dir)
         for p in named:
-            assert not any(part in Path(p).parts for part in ("fresh", "contrast", "cases")), (
-                path.name, p)
+            assert not any(part in Path(p).parts
+                           for part in ("fresh", "contrast", "contrast-2", "cases")), (path.name, p)
 
 
 def _generator_strings() -> list[str]:
@@ -168,3 +172,15 @@ def test_no_litigated_product_is_a_generator_template() -> None:
             seller = (row.get("brand") or "").strip().lower()
             if len(seller) >= 4 and seller not in known:
                 assert seller not in generator, (row["id"], row["brand"])
+
+
+def test_the_topic_twins_write_no_name_or_sentence_of_a_contrast_set() -> None:
+    """The twins' second families were designed after reading contrast/ rows: none of
+    their invented names or sentences may come from either contrast set."""
+    from nlp_ip_train.datagen.twins import WORDS
+
+    texts = [f"{r['title']} {r.get('description') or ''}".lower()
+             for path in (CONTRAST, CONTRAST_2) for r in _rows(path)]
+    for key in ("own_names", "own_subjects", "own_jokes", "ownname_notes", "plain_notes"):
+        for phrase in WORDS.words(key):
+            assert not any(phrase.lower().rstrip(".") in text for text in texts), (key, phrase)

@@ -12,7 +12,13 @@ decisive fact is absent or different:
 - ``twin.leg.unbranded``: the lookalike families' goods, "no logo" and "unbranded", with no
   famous design or design signature: legitimate (plain unbranded goods);
 - ``twin.inf.merch``: the parody families' goods with a brand's mark reproduced as is and
-  no joke: infringing (the mark on goods the brand did not make).
+  no joke: infringing (the mark on goods the brand did not make);
+- ``twin.leg.ownname``: the parody families' shapes (a name, then the goods; a playful
+  sentence) with a name the seller made up, derived from no brand, and no disclaimer:
+  legitimate;
+- ``twin.inf.shield``: the parody families' goods and disclaimers ("parody", "not
+  affiliated with ...") while the goods carry the brand's own mark, named as is:
+  infringing (the guide's parody defence that fails).
 
 Only the train split gets twins; each replaces a regular row of its own label, so the split
 stays label-balanced. Rows carry ``family`` ``twin.*`` and their own scenario, so the fact
@@ -29,7 +35,7 @@ from nlp_ip.brands import Brand
 from nlp_ip.labels import Label
 from nlp_ip_train.datagen.context import Ctx, Draft
 from nlp_ip_train.datagen.families.brand_needs import IMITABLE_DESIGN, PHYSICAL_GOODS, BrandNeed
-from nlp_ip_train.datagen.families.common import condition, low_price
+from nlp_ip_train.datagen.families.common import condition, logo_sentence, low_price
 from nlp_ip_train.datagen.tables import DataFile, record, strings
 from nlp_ip_train.datagen.vocab import words
 
@@ -46,6 +52,8 @@ WORDS = DataFile(
             "plain_notes": strings(),
             "merch_marks": strings(("brand",)),
             "merch_notes": strings(("brand",)),
+            "own_names": strings(),
+            "ownname_notes": strings(),
         }
     ),
 )
@@ -118,11 +126,53 @@ def _merch(c: Ctx, b: Brand | None) -> Draft:
     )
 
 
+def _ownname(c: Ctx, _: Brand | None) -> Draft:
+    name = c.choice(WORDS.words("own_names"))
+    goods = c.choice(WORDS.words("novelty_goods"))
+    title = [f"{name} {c.goods(goods)}"]
+    if c.chance(0.4):
+        title.append(c.choice(("funny gift", "novelty", "cute gift", "handmade")))
+    desc = [c.choice(WORDS.words("ownname_notes"))]
+    if c.chance(0.5):
+        desc.append(c.choice(WORDS.words("own_jokes")))
+    return Draft(
+        title,
+        desc,
+        low_price(c, 5, 60),
+        brand_field=c.choice((None, None, name, "Handmade")),
+        condition="new",
+        item=f"{name} {goods}",
+        facts=c.facts_for(goods),
+    )
+
+
+def _shield(c: Ctx, b: Brand | None) -> Draft:
+    assert b is not None
+    goods = c.choice(WORDS.words("novelty_goods"))
+    title = [f"{c.mention(b)} {c.goods(goods)}"]
+    if c.chance(0.6):
+        title.append(c.p("parody_tag", "title"))
+    desc = [logo_sentence(c, b), c.p("parody_sent", brand=b.name)]
+    if c.chance(0.5):
+        desc.reverse()
+    return Draft(
+        title,
+        desc,
+        low_price(c, 6, 60),
+        brand_field=c.choice((None, None, b.name)),
+        condition="new",
+        item=goods,
+        facts=c.facts_for(goods),
+    )
+
+
 TWINS: tuple[Twin, ...] = (
     Twin("twin.leg.novelty", Label.LEGITIMATE, "plain_novelty", "hard", _novelty),
     Twin("twin.leg.unbranded", Label.LEGITIMATE, "plain_unbranded", "hard", _unbranded,
          IMITABLE_DESIGN),
     Twin("twin.inf.merch", Label.INFRINGING, "mark_on_merch", "hard", _merch, PHYSICAL_GOODS),
+    Twin("twin.leg.ownname", Label.LEGITIMATE, "plain_novelty", "hard", _ownname),
+    Twin("twin.inf.shield", Label.INFRINGING, "failed_parody", "hard", _shield, PHYSICAL_GOODS),
 )
 
 
