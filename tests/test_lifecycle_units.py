@@ -97,6 +97,8 @@ def test_lifecycle_config_errors_name_the_fix(tmp_path: Path) -> None:
         load_lifecycle_config(None, ["gate.sets=[{name: f, path: data/fresh/listings.jsonl}]"])
     with pytest.raises(ConfigError, match=r"data/contrast is reserved"):
         load_lifecycle_config(None, [f"gate.sets=[{{name: c, path: {ROOT}/data/contrast/x}}]"])
+    with pytest.raises(ConfigError, match=r"data/contrast-2 is reserved"):
+        load_lifecycle_config(None, ["gate.sets=[{name: c, path: data/contrast-2/listings.jsonl}]"])
     with pytest.raises(ConfigError, match=r"gate set names must be unique; repeated: \['a'\]"):
         load_lifecycle_config(None, ["gate.sets=[{name: a, path: x}, {name: a, path: y}]"])
 

@@ -18,7 +18,8 @@ from nlp_ip_train.config import apply_overrides, read_config_file, validate_mode
 #: Lifecycle configs shipped in ``configs/`` (they are not training configs).
 LIFECYCLE_CONFIGS: tuple[str, ...] = ("retrain.yaml",)
 #: Evaluation sets kept for final measurements: the gate never scores them.
-RESERVED_DATA: tuple[tuple[str, str], ...] = (("data", "fresh"), ("data", "contrast"))
+RESERVED_DATA: tuple[tuple[str, str], ...] = (("data", "fresh"), ("data", "contrast"),
+                                             ("data", "contrast-2"))
 
 
 class _Strict(BaseModel):
