@@ -498,3 +498,28 @@ def test_early_exit_probe_runs(tiny_blend_run: Path, tmp_path: Path) -> None:
             assert 0.0 <= report[budget]["exit_share"] <= 1.0
             assert set(report[budget]["thresholds"]) <= {"infringing", "legitimate"}
         assert 0.0 <= report["oracle_exit_share"] <= 1.0
+
+
+def test_reference_probe_counts_rows_with_no_mark_or_design_referenced(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/reference_probe.py: a brand named or a comparison cue is a reference,
+    "no logo" alone is not; moved predictions are counted as fixes and breaks."""
+    probe = _benchmark("reference_probe")
+    rows = [
+        {"id": "a", "title": "Gucci Marmont shoulder bag with receipt", "label": "legitimate"},
+        {"id": "b", "title": "Plain cotton crew-neck t-shirt, 3 pack, no logo",
+         "label": "legitimate"},
+        {"id": "c", "title": "Tote bag inspired by the Neverfull", "label": "lookalike"},
+        {"id": "d", "title": "Soft plush squeaky toy for dogs", "label": "parody"},
+    ]
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    preds = tmp_path / "predictions.jsonl"
+    predicted = {"a": "legitimate", "b": "lookalike", "c": "lookalike", "d": "parody"}
+    preds.write_text("".join(json.dumps({"id": k, "predicted": v}) + "\n"
+                             for k, v in predicted.items()), encoding="utf-8")
+    assert probe.main([f"{data}@{preds}", "--brands", str(ROOT / "data" / "brands.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "4 rows, 2 with no reference found" in out
+    assert "legitimate 1 of 2, lookalike 0 of 1, parody 1 of 1" in out
+    assert "fixes 1, breaks 1" in out
