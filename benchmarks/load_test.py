@@ -30,7 +30,9 @@ seconds untouched, then ``--phase-s`` seconds during which v2 is promoted. It re
 before and during the swap (target: during <= 2x before), the status codes (target: only
 200), which version answered each request (never both in one answer), and the server's RSS
 before the swap and each second for 30 s after the old model is drained (target: back
-within 5% of the pre-swap level).
+within 5% of the pre-swap level). ``--swap --no-promote`` is its control: the same server,
+registry, phases and RSS readings without the promotion, so that memory the traffic alone
+adds over those 70 s is not read as the swap's.
 
 ``--tracing`` measures what OpenTelemetry costs instead: ``--rounds`` rounds of (a), then (b)
 on a fresh server with tracing off, then (b) on a fresh server with ``--tracing
@@ -444,8 +446,9 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
             await asyncio.sleep(args.phase_s / 4)
             promoted = time.perf_counter()
             results["promoted_at_unix"] = time.time()  # to line up with the server's log
-            await asyncio.get_running_loop().run_in_executor(None, lambda: registry.promote(
-                "load", "v2", by="load-test", force=True, reason="load test: hot swap"))
+            if not args.no_promote:
+                await asyncio.get_running_loop().run_in_executor(None, lambda: registry.promote(
+                    "load", "v2", by="load-test", force=True, reason="load test: hot swap"))
             await loop_task
             return promoted
 
@@ -453,7 +456,7 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
         first_new = [r[0] + r[1] for r in during
                      if r[2] == 200 and new_version in answer_versions(r[3])]
         swapped_at = min(first_new) if first_new else None  # the first answer from v2
-        for _ in range(120):  # from the server's switch on, RSS each second
+        for _ in range(0 if args.no_promote else 120):  # from the switch on, RSS each second
             if http_get(base + "/v1/model", key)[1].get("model_version") == new_version:
                 break
             time.sleep(0.25)
@@ -501,7 +504,11 @@ def swap_under_load(args: argparse.Namespace, listings: list[dict[str, Any]],
         "switched_once": out_of_order == 0 and new_version in versions,
         "rss_back_within_30s": bool(back),
     }
-    print(f"hot swap at {rate:.1f} req/s ({results['backend']}): p99 before "
+    results["control_no_promotion"] = bool(args.no_promote)
+    if args.no_promote:  # nothing was swapped: only the RSS readings mean anything
+        results["passed"] = {"rss_back_within_30s": bool(back)}
+    print(("control, no promotion" if args.no_promote else "hot swap")
+          + f" at {rate:.1f} req/s ({results['backend']}): p99 before "
           f"{p99_before:.1f} ms, during {p99_during:.1f} ms ({p99_during / p99_before:.2f}x, "
           f"target <= 2x); statuses before {results['before']['statuses']}, during "
           f"{results['during']['statuses']}; answers during by version "
@@ -568,9 +575,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="with --tracing: rounds")
     parser.add_argument("--swap", action="store_true",
                         help="measure a hot swap (registry promotion) under load instead")
+    parser.add_argument("--no-promote", action="store_true",
+                        help="with --swap: the same run without the promotion (a control for "
+                        "the RSS readings)")
     args = parser.parse_args(argv)
     if (args.tracing or args.swap) and args.url:
         raise SystemExit("--tracing and --swap start their own servers; leave out --url")
+    if args.no_promote and not args.swap:
+        parser.error("--no-promote is the control of --swap; add --swap")
     if args.tracing and args.swap:
         raise SystemExit("choose one of --tracing and --swap")
 
