@@ -21,7 +21,7 @@ import random
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -213,22 +213,15 @@ def _generate_split(
                 "the brand catalog is too small for the hold-out shares: add brands or lower "
                 "the hold-out shares"
             )
-        made, attempt = 0, 0
-        while made < quota:
-            if attempt > quota * 20 + 200:
-                raise RuntimeError(
-                    f"could not make {quota} distinct {label.value} rows for split {split!r} "
-                    f"(only {made}); the catalog is too small for n={n}"
-                )
-            rng = random.Random(f"{seed}:{split}:{label.value}:{attempt}")
-            attempt += 1
-            row = make_row(sampler, label, rng)
-            key = normalize_text(row["title"], row["description"])
-            if key in blocked:
-                continue
-            blocked.add(key)
-            rows.append(row)
-            made += 1
+        rows += _distinct_rows(
+            quota,
+            lambda attempt, label=label: make_row(
+                sampler, label, random.Random(f"{seed}:{split}:{label.value}:{attempt}")),
+            blocked,
+            lambda made, quota=quota, label=label: (
+                f"could not make {quota} distinct {label.value} rows for split {split!r} "
+                f"(only {made}); the catalog is too small for n={n}"),
+        )
     if n_twins:
         rows += _generate_twins(sampler, n_twins, seed, blocked)
     return rows
@@ -241,20 +234,35 @@ def _generate_twins(sampler: _SplitSampler, n_twins: int, seed: int, blocked: se
     quotas = twin_quotas(n_twins)
     for twin in TWINS:
         quota = quotas[twin.id]
-        made, attempt = 0, 0
-        while made < quota:
-            if attempt > quota * 20 + 200:
-                raise RuntimeError(f"could not make {quota} distinct {twin.id} rows (only {made}); "
-                                   "lower data.generate.twins")
-            rng = random.Random(f"{seed}:twins:{twin.id}:{attempt}")
-            attempt += 1
-            row = make_twin_row(sampler, twin, rng)
-            key = normalize_text(row["title"], row["description"])
-            if key in blocked:
-                continue
-            blocked.add(key)
-            rows.append(row)
-            made += 1
+        rows += _distinct_rows(
+            quota,
+            lambda attempt, twin=twin: make_twin_row(
+                sampler, twin, random.Random(f"{seed}:twins:{twin.id}:{attempt}")),
+            blocked,
+            lambda made, quota=quota, twin=twin: (
+                f"could not make {quota} distinct {twin.id} rows (only {made}); lower "
+                "data.generate.twins"),
+        )
+    return rows
+
+
+def _distinct_rows(quota: int, draw: Callable[[int], dict[str, Any]], blocked: set[str],
+                   too_few: Callable[[int], str]) -> list[dict[str, Any]]:
+    """``quota`` rows of ``draw(attempt)`` (attempt 0, 1, ...) whose normalised text is not in
+    ``blocked`` (updated); RuntimeError(``too_few(made)``) after ``quota * 20 + 200`` draws."""
+    rows: list[dict[str, Any]] = []
+    made, attempt = 0, 0
+    while made < quota:
+        if attempt > quota * 20 + 200:
+            raise RuntimeError(too_few(made))
+        row = draw(attempt)
+        attempt += 1
+        key = normalize_text(row["title"], row["description"])
+        if key in blocked:
+            continue
+        blocked.add(key)
+        rows.append(row)
+        made += 1
     return rows
 
 
