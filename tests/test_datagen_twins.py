@@ -125,3 +125,21 @@ def test_cli_writes_twins_and_refuses_a_bad_share(tmp_path, capsys):
     assert cli_main(["data", "generate", "--out", str(tmp_path / "x"), "--n", "400",
                      "--twins", "0.6"]) == 2
     assert "--twins must be between 0 and 0.3" in capsys.readouterr().err
+
+
+def test_cli_rebuilds_the_corpus_a_config_trains_on(tmp_path):
+    """`nlp-ip data generate --n N --seed S [--twins T]` writes the same splits as the
+    training cache for `data.generate: {n: N, seed: S, twins: T}` (the CLI's default
+    hold-out shares once differed from training's by a rounding: 0.15 * 2 / 3)."""
+    from nlp_ip_train.data import ensure_corpus
+
+    seed = ROOT / "data" / "seed" / "listings.jsonl"
+    for twins in (0.0, 0.2):
+        out = tmp_path / f"cli-{twins}"
+        assert cli_main(["data", "generate", "--out", str(out), "--n", "400", "--seed", "5",
+                         "--twins", str(twins), "--no-audit"]) == 0
+        cached = ensure_corpus(GenerateSpec(n=400, seed=5, twins=twins), str(BRANDS),
+                               str(tmp_path / "cache"), seed)
+        for split in ("train", "validation", "test"):
+            assert (out / f"{split}.jsonl").read_bytes() == (
+                cached / f"{split}.jsonl").read_bytes(), (twins, split)
