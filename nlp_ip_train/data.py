@@ -66,11 +66,11 @@ def ensure_corpus(spec: GenerateSpec, brands_path: str, cache_dir: str,
     from nlp_ip_train.datagen.generator import GENERATOR_VERSION, build_corpus
 
     # corpora without pairs or twins keep their key
-    pairs = (f":pairs={spec.pairs}" if spec.pairs else "") + (
+    extras = (f":pairs={spec.pairs}" if spec.pairs else "") + (
         f":twins={spec.twins}" if spec.twins else "")
     key = hashlib.sha256(
         f"{spec.n}:{spec.seed}:{GENERATOR_VERSION}:{file_sha256(brands_path)}:"
-        f"{file_sha256(seed_path) if seed_path and seed_path.is_file() else '-'}{pairs}".encode()
+        f"{file_sha256(seed_path) if seed_path and seed_path.is_file() else '-'}{extras}".encode()
     ).hexdigest()[:12]
     name = (f"corpus-n{spec.n}-s{spec.seed}" + (f"-p{spec.pairs:g}" if spec.pairs else "")
             + (f"-t{spec.twins:g}" if spec.twins else ""))

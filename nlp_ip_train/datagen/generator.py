@@ -22,6 +22,7 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -118,13 +119,8 @@ def _draw_language(rng: random.Random) -> tuple[str, str]:
 def make_row(sampler: _SplitSampler, label: Label, rng: random.Random) -> dict[str, Any]:
     """One listing of ``label`` (without its id)."""
     fam, brand = sampler.draw(label, rng)
-    lang_title, lang_desc = _draw_language(rng)
-    voice = VOICES[rng.choice(VOICE_NAMES)]
-    ctx = Ctx(rng=rng, lang_title=lang_title, lang_desc=lang_desc, split_brands=sampler.brands)
-    draft = fam.build(ctx, brand)
-    row = _rendered_row(draft, ctx, voice, label, fam.id, fam.scenario, fam.difficulty)
-    row["source_brand"] = brand.name if brand is not None else None
-    return row
+    return _written_row(sampler, rng, fam.build, brand, label, fam.id, fam.scenario,
+                        fam.difficulty)
 
 
 def make_twin_row(sampler: _SplitSampler, twin: Twin, rng: random.Random) -> dict[str, Any]:
@@ -134,11 +130,18 @@ def make_twin_row(sampler: _SplitSampler, twin: Twin, rng: random.Random) -> dic
         raise ValueError(f"no brand of the train split fits twin family {twin.id!r} "
                          f"({twin.needs.description}); add brands or lower data.generate.twins")
     brand = rng.choice(brands) if brands else None
+    return _written_row(sampler, rng, twin.builder, brand, twin.label, twin.id, twin.scenario,
+                        twin.difficulty)
+
+
+def _written_row(sampler: _SplitSampler, rng: random.Random,
+                 build: Callable[[Ctx, Brand | None], Draft], brand: Brand | None, label: Label,
+                 family: str, scenario: str, difficulty: str) -> dict[str, Any]:
+    """The row ``build`` writes for ``brand``, in a language and voice drawn from ``rng``."""
     lang_title, lang_desc = _draw_language(rng)
     voice = VOICES[rng.choice(VOICE_NAMES)]
     ctx = Ctx(rng=rng, lang_title=lang_title, lang_desc=lang_desc, split_brands=sampler.brands)
-    draft = twin.builder(ctx, brand)
-    row = _rendered_row(draft, ctx, voice, twin.label, twin.id, twin.scenario, twin.difficulty)
+    row = _rendered_row(build(ctx, brand), ctx, voice, label, family, scenario, difficulty)
     row["source_brand"] = brand.name if brand is not None else None
     return row
 
@@ -213,15 +216,10 @@ def _generate_split(
                 "the brand catalog is too small for the hold-out shares: add brands or lower "
                 "the hold-out shares"
             )
-        rows += _distinct_rows(
-            quota,
-            lambda attempt, label=label: make_row(
-                sampler, label, random.Random(f"{seed}:{split}:{label.value}:{attempt}")),
-            blocked,
-            lambda made, quota=quota, label=label: (
-                f"could not make {quota} distinct {label.value} rows for split {split!r} "
-                f"(only {made}); the catalog is too small for n={n}"),
-        )
+        rows += _distinct_rows(quota, partial(make_row, sampler, label),
+                               f"{seed}:{split}:{label.value}", blocked,
+                               f"{label.value} rows for split {split!r}",
+                               f"the catalog is too small for n={n}")
     if n_twins:
         rows += _generate_twins(sampler, n_twins, seed, blocked)
     return rows
@@ -233,29 +231,23 @@ def _generate_twins(sampler: _SplitSampler, n_twins: int, seed: int, blocked: se
     rows: list[dict[str, Any]] = []
     quotas = twin_quotas(n_twins)
     for twin in TWINS:
-        quota = quotas[twin.id]
-        rows += _distinct_rows(
-            quota,
-            lambda attempt, twin=twin: make_twin_row(
-                sampler, twin, random.Random(f"{seed}:twins:{twin.id}:{attempt}")),
-            blocked,
-            lambda made, quota=quota, twin=twin: (
-                f"could not make {quota} distinct {twin.id} rows (only {made}); lower "
-                "data.generate.twins"),
-        )
+        rows += _distinct_rows(quotas[twin.id], partial(make_twin_row, sampler, twin),
+                               f"{seed}:twins:{twin.id}", blocked, f"{twin.id} rows",
+                               "lower data.generate.twins")
     return rows
 
 
-def _distinct_rows(quota: int, draw: Callable[[int], dict[str, Any]], blocked: set[str],
-                   too_few: Callable[[int], str]) -> list[dict[str, Any]]:
-    """``quota`` rows of ``draw(attempt)`` (attempt 0, 1, ...) whose normalised text is not in
-    ``blocked`` (updated); RuntimeError(``too_few(made)``) after ``quota * 20 + 200`` draws."""
+def _distinct_rows(quota: int, make: Callable[[random.Random], dict[str, Any]], rng_key: str,
+                   blocked: set[str], what: str, fix: str) -> list[dict[str, Any]]:
+    """``quota`` rows of ``make(random.Random(f"{rng_key}:{attempt}"))`` (attempt 0, 1, ...)
+    whose normalised text is not in ``blocked`` (updated); an error naming ``what`` and
+    ``fix`` after ``quota * 20 + 200`` draws."""
     rows: list[dict[str, Any]] = []
     made, attempt = 0, 0
     while made < quota:
         if attempt > quota * 20 + 200:
-            raise RuntimeError(too_few(made))
-        row = draw(attempt)
+            raise RuntimeError(f"could not make {quota} distinct {what} (only {made}); {fix}")
+        row = make(random.Random(f"{rng_key}:{attempt}"))
         attempt += 1
         key = normalize_text(row["title"], row["description"])
         if key in blocked:
