@@ -111,9 +111,11 @@ def _vocabulary(part: dict[str, Any], width: int, folder: Path, i: int) -> dict[
             raise ModelLoadError(f"{folder / TFIDF_JSON}: vectorizers[{i}].terms repeats a "
                                  "term, so the file is damaged: copy the model folder again "
                                  "from its training run")
+        columns_fit = True  # columns 0..len-1 by construction
     else:
         vocabulary = part["vocabulary"]
-    if len(vocabulary) != width or (vocabulary and max(vocabulary.values()) >= width):
+        columns_fit = not vocabulary or max(vocabulary.values()) < width
+    if len(vocabulary) != width or not columns_fit:
         raise ModelLoadError(f"{folder / TFIDF_JSON}: vectorizers[{i}] has {len(vocabulary)} "
                              f"terms for {width} idf values in {TFIDF_WEIGHTS}; the two files "
                              "come from different trainings: copy both from one model folder")
