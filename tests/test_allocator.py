@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def test_release_free_memory_is_rate_limited_and_can_be_switched_off() -> None:
     snippet = ("from nlp_ip.inference.allocator import release_free_memory as r; "
@@ -42,7 +44,7 @@ def test_a_server_caps_glibc_arenas_unless_the_user_chose() -> None:
     """``limit_arenas`` (called by ``nlp-ip serve``): eight threads allocating at once share
     at most two arenas; ``MALLOC_ARENA_MAX`` or ``NLP_IP_MALLOC_TUNING=0`` leave it alone."""
     if not sys.platform.startswith("linux"):
-        return
+        pytest.skip("glibc's malloc arenas: Linux only")
     env = {k: v for k, v in os.environ.items()
            if k not in ("NLP_IP_MALLOC_TUNING", "MALLOC_ARENA_MAX")}
 
