@@ -23,6 +23,35 @@ def test_release_free_memory_is_rate_limited_and_can_be_switched_off() -> None:
     assert out == "False False"
 
 
+
+_DEFERRED_SNIPPET = """
+import threading, time
+from nlp_ip.inference import allocator
+first, second = allocator.release_free_memory(0.3), allocator.release_free_memory(0.3)
+ran_at = allocator._last_trim
+pending = [t.name for t in threading.enumerate() if t.name == "nlp-ip-trim"]
+second_call = allocator.release_free_memory(0.3)  # still inside: no second timer
+pending2 = [t.name for t in threading.enumerate() if t.name == "nlp-ip-trim"]
+time.sleep(0.8)
+print(first, second, second_call, len(pending), len(pending2),
+      allocator._last_trim - ran_at >= 0.29, allocator._deferred is None)
+"""
+
+
+def test_a_trim_skipped_inside_the_interval_runs_when_it_ends() -> None:
+    """The last batches before a quiet spell free memory too: a call inside the interval
+    leaves one trim pending (not one per call), which runs once the interval is over."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc's malloc_trim: Linux only")
+    env = {k: v for k, v in os.environ.items() if k != "NLP_IP_MALLOC_TUNING"}
+    out = subprocess.run([sys.executable, "-c", _DEFERRED_SNIPPET], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False", "False", "1", "1", "True", "True"]
+    env["NLP_IP_MALLOC_TUNING"] = "0"
+    out = subprocess.run([sys.executable, "-c", _DEFERRED_SNIPPET], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "False", "0", "0", "False", "True"]
+
 _ARENAS_SNIPPET = """
 import ctypes, sys, threading
 from nlp_ip.inference.allocator import limit_arenas
