@@ -4,6 +4,8 @@
 - ``data/contrast/listings.jsonl``: contrast groups (a base plus minimal edits);
 - ``data/contrast-2/listings.jsonl``: a second contrast set, written in session 6 after the
   first had been read to design the topic twins;
+- ``data/contrast-3/listings.jsonl``: a third, written in session 7 before any model was scored
+  on it, after contrast-2's failures had been read to commission a training part;
 - ``data/cases/litigated-2.jsonl``: 43 more litigated products.
 """
 
@@ -27,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FRESH = ROOT / "data" / "fresh" / "listings.jsonl"
 CONTRAST = ROOT / "data" / "contrast" / "listings.jsonl"
 CONTRAST_2 = ROOT / "data" / "contrast-2" / "listings.jsonl"
+CONTRAST_3 = ROOT / "data" / "contrast-3" / "listings.jsonl"
 CASES = [ROOT / "data" / "cases" / "cases.jsonl", ROOT / "data" / "cases" / "litigated-2.jsonl"]
-EVAL_ONLY = [FRESH, CONTRAST, CONTRAST_2, *CASES]
+EVAL_ONLY = [FRESH, CONTRAST, CONTRAST_2, CONTRAST_3, *CASES]
 FIELDS = ["id", "title", "description", "price", "currency", "brand", "label", "rationale",
           "difficulty", "language", "marketplace", "split"]
 
@@ -54,7 +57,8 @@ def test_fresh_set_is_valid_and_balanced() -> None:
     assert len(listings) == len(rows) and report.ok and report.exact_duplicates == []
 
 
-@pytest.mark.parametrize("path", [CONTRAST, CONTRAST_2], ids=["contrast", "contrast-2"])
+@pytest.mark.parametrize("path", [CONTRAST, CONTRAST_2, CONTRAST_3],
+                         ids=["contrast", "contrast-2", "contrast-3"])
 def test_contrast_groups_are_minimal_pairs_covering_every_direction(path: Path) -> None:
     rows = _rows(path)
     groups: dict[str, list[dict]] = {}
@@ -100,7 +104,8 @@ def test_evaluation_sets_do_not_repeat_training_rows(path: Path) -> None:
 
 def test_fresh_set_is_apart_from_the_other_evaluation_sets() -> None:
     fresh = _rows(FRESH)
-    for other in (ROOT / "data" / "holdout" / "listings.jsonl", CONTRAST, CONTRAST_2):
+    for other in (ROOT / "data" / "holdout" / "listings.jsonl", CONTRAST, CONTRAST_2,
+                  CONTRAST_3):
         leak = find_leakage(fresh, _rows(other), threshold=0.5)
         assert leak.exact == [] and leak.near == []
 
@@ -115,8 +120,8 @@ def test_no_shipped_config_reads_an_evaluation_only_set() -> None:
         if data.corpus_dir:
             named.append(ROOT / data.corpus_dir)
         for p in named:
-            assert not any(part in Path(p).parts
-                           for part in ("fresh", "contrast", "contrast-2", "cases")), (path.name, p)
+            reserved = ("fresh", "contrast", "contrast-2", "contrast-3", "cases")
+            assert not any(part in Path(p).parts for part in reserved), (path.name, p)
 
 
 def _generator_strings() -> list[str]:
@@ -176,11 +181,11 @@ def test_no_litigated_product_is_a_generator_template() -> None:
 
 def test_the_topic_twins_write_no_name_or_sentence_of_a_contrast_set() -> None:
     """The twins' second families were designed after reading contrast/ rows: none of
-    their invented names or sentences may come from either contrast set."""
+    their invented names or sentences may come from any contrast set."""
     from nlp_ip_train.datagen.twins import WORDS
 
     texts = [f"{r['title']} {r.get('description') or ''}".lower()
-             for path in (CONTRAST, CONTRAST_2) for r in _rows(path)]
+             for path in (CONTRAST, CONTRAST_2, CONTRAST_3) for r in _rows(path)]
     for key in ("own_names", "own_subjects", "own_jokes", "ownname_notes", "plain_notes"):
         for phrase in WORDS.words(key):
             assert not any(phrase.lower().rstrip(".") in text for text in texts), (key, phrase)

@@ -19,7 +19,7 @@ from nlp_ip_train.config import apply_overrides, read_config_file, validate_mode
 LIFECYCLE_CONFIGS: tuple[str, ...] = ("retrain.yaml",)
 #: Evaluation sets kept for final measurements: the gate never scores them.
 RESERVED_DATA: tuple[tuple[str, str], ...] = (("data", "fresh"), ("data", "contrast"),
-                                             ("data", "contrast-2"))
+                                             ("data", "contrast-2"), ("data", "contrast-3"))
 
 
 class _Strict(BaseModel):
