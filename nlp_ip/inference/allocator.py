@@ -56,9 +56,9 @@ def release_free_memory(min_interval_s: float = 1.0) -> bool:
     A call that falls inside the interval leaves one trim pending for the moment
     the interval ends (a daemon timer thread; at most one is pending at a time).
     Without it, the memory that the last batches before a quiet spell freed stayed
-    with the process until the next call: a server's RSS after a burst of traffic
-    depended on which batch happened to come last (``benchmarks/load_test.py
-    --swap --no-promote`` read +0.6% to +7.1% after an identical second phase).
+    with the process until the next call, so its idle level depended on which batch
+    happened to come last (the default model, 150 calls of 1-16 rows, then idle: 681,
+    607 and 608 MB without, 607-608 MB with; docs/serving.md, "Memory").
     """
     global _last_trim
     from nlp_ip.settings import RuntimeSettings
