@@ -20,17 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import Counter
 from typing import Any
 
 from nlp_ip.brands import load_catalog
 from nlp_ip.text import extract_signals_batch
-
-ABSENCE = re.compile(
-    r"^(no logos?|without (the )?logos?|logo[- ]free|logoless|unbranded|no brand(ing)?|"
-    r"non[- ]branded|not branded|generic|own brand|sans logo|sin logo|senza logo|ohne logo|"
-    r"sem logo)$")
+from nlp_ip.text.lexicon import ABSENCE_PHRASES
 
 
 def _rows(spec: str) -> list[dict[str, Any]]:
@@ -49,7 +44,8 @@ def referenced(rows: list[dict[str, Any]], designs: list[str]) -> list[bool]:
         out.append(bool(sig.brands)
                    or any(c.kind == "parody" and not c.negated for c in sig.cues)
                    or any(c.kind == "lookalike" and not c.negated
-                          and not ABSENCE.match(c.surface.lower()) for c in sig.cues)
+                          and " ".join(c.surface.lower().split()) not in ABSENCE_PHRASES
+                          for c in sig.cues)
                    or any(d in text for d in designs))
     return out
 

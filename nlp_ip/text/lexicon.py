@@ -143,6 +143,15 @@ for _spec in list(_PARODY):
     if _spec.phrase.startswith(("not ", "no ", "in no", "unaffiliated")):
         _PARODY[_PARODY.index(_spec)] = CueSpec(_spec.phrase, PARODY, fixed=True)
 
+#: Lookalike markers that say a mark is absent: evidence for lookalike (or a plain item), but
+#: no reference to any mark or design (``benchmarks/reference_probe.py`` reads them so).
+_ABSENCE_OF_MARK = """no logo | no logos | without logo | without logos | without the logo |
+        logo free | logo-free | logoless | unbranded | no brand | non branded | non-branded |
+        not branded | no branding | generic | own brand | sans logo | sin logo | senza logo |
+        ohne logo | sem logo | без логотипа | 无logo | 无标"""
+ABSENCE_PHRASES: frozenset[str] = frozenset(
+    spec.phrase for spec in _specs(LOOKALIKE, _ABSENCE_OF_MARK))
+
 #: Lookalike markers.
 _LOOKALIKE = [
     *_specs(
@@ -153,14 +162,7 @@ _LOOKALIKE = [
         inspiré | inspirée | inspirado | inspirada | inspiriert | ispirato | ispirata |
         в стиле | аналог | 平替 | 同款""",
     ),
-    *_specs(
-        LOOKALIKE,
-        """no logo | no logos | without logo | without logos | without the logo | logo free |
-        logo-free | logoless | unbranded | no brand | non branded | non-branded | not branded |
-        no branding | generic | own brand | sans logo | sin logo | senza logo | ohne logo |
-        sem logo | без логотипа | 无logo | 无标""",
-        fixed=True,
-    ),
+    *_specs(LOOKALIKE, _ABSENCE_OF_MARK, fixed=True),
     *_specs(LOOKALIKE, "style | styled | inspo | vibes | vibe | estilo | stile", brand_near=True),
     *_specs(
         LOOKALIKE,
